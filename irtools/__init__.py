@@ -1,0 +1,34 @@
+"""irtools: profile IREE models with Tracy and navigate their pass-by-pass IR.
+
+The notebook API. Importing this module stays cheap: the heavy modules load
+when a function is first called.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["open_trace", "hotspots", "compare", "IrtoolsError"]
+
+from irtools.errors import IrtoolsError
+
+
+def open_trace(path, *, progress=None):
+    """Read a `.tracy` capture; returns a `Trace` whose `.zones()` is a DataFrame."""
+    from irtools.trace.model import Trace
+
+    return Trace.open(path, progress=progress)
+
+
+def hotspots(trace, **options):
+    """Rank zones of a trace (a `Trace` or a path) as a DataFrame; see `irtools hotspots --help`."""
+    from irtools.trace.hotspots import hotspots as _hotspots
+
+    return _hotspots(trace, **options)
+
+
+def compare(a, b, **options):
+    """Put the hotspot groups of two traces side by side, as a DataFrame."""
+    from irtools.trace.compare import compare as _compare
+
+    return _compare(a, b, **options)

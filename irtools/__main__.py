@@ -1,0 +1,5 @@
+import sys
+
+from irtools.cli import main
+
+sys.exit(main())

@@ -1,0 +1,57 @@
+"""Atomic output files: a reader never sees a half-written output."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+
+from irtools.errors import OutputError
+
+
+def same_file(a, b) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+@contextlib.contextmanager
+def atomic_output(path, mode: str = "wb", *, inputs=()):
+    """Open a temporary file beside `path`; rename it over `path` on success.
+
+    On any error the temporary file is removed, so no partial output is left.
+    `inputs` are paths that must never be overwritten.
+    """
+    path = os.fspath(path)
+    for src in inputs:
+        if src is not None and same_file(src, path):
+            raise OutputError("output is the same file as the input", path=path,
+                              fix="write the output to another path")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise OutputError("the output folder does not exist", path=path,
+                          fix=f"create {folder} first")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".irtools-", suffix=".tmp", dir=folder)
+    except OSError as err:
+        raise OutputError(f"cannot create a file here: {err.strerror}", path=path) from err
+    try:
+        with os.fdopen(fd, mode) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as err:
+        _remove(tmp)
+        raise OutputError(f"cannot write the output: {err.strerror or err}", path=path,
+                          fix="free some disk space or choose another path"
+                          if getattr(err, "errno", None) == 28 else None) from err
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def _remove(path):
+    with contextlib.suppress(OSError):
+        os.unlink(path)

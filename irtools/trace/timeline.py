@@ -1,0 +1,109 @@
+"""Parse CPU zone timelines into column arrays, resumably, buffer by buffer.
+
+The C extension `_timeline` does the work; `parse_cpu_py` is the same state
+machine in Python, used where the extension could not be built (and by the
+tests, to keep the two in agreement).
+"""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+
+# Offsets into the state array; see _timeline.c.
+REF, OUT, CAP, SP, STACKCAP, STATUS, VECS, HEAD = 0, 1, 2, 3, 4, 5, 6, 8
+NEED_BYTES, DONE, OUT_FULL, STACK_FULL = 0, 1, -1, -2
+
+try:
+    from irtools.trace._timeline import parse_cpu as _parse_cpu_c
+except ImportError:  # pragma: no cover - depends on the build
+    _parse_cpu_c = None
+
+_HEADER = struct.Struct("<hqII")
+_END = struct.Struct("<q")
+
+
+def parse_cpu_py(buf, pos, state, start, end, srcloc, extra, depth, parent):
+    """Pure-Python twin of the C parser: same arguments, same result."""
+    ref, out, cap, sp = (int(v) for v in state[[REF, OUT, CAP, SP]])
+    stackcap, vecs = int(state[STACKCAP]), int(state[VECS])
+    stack = [int(v) for v in state[HEAD:HEAD + 2 * sp]]
+    length = len(buf)
+    status = NEED_BYTES
+    while True:
+        if stack[-1] > 0:
+            if length - pos < 18:
+                break
+            if out >= cap:
+                status = OUT_FULL
+                break
+            if sp >= stackcap:
+                status = STACK_FULL
+                break
+            sl, delta, ex, children = _HEADER.unpack_from(buf, pos)
+            pos += 18
+            ref += delta
+            start[out] = ref
+            end[out] = -1
+            srcloc[out] = sl
+            extra[out] = ex
+            depth[out] = min(sp - 1, 65535)
+            parent[out] = stack[-2]
+            stack[-1] -= 1
+            if children:
+                vecs += 1
+            stack += [out, children]
+            sp += 1
+            out += 1
+        elif sp == 1:
+            status = DONE
+            break
+        else:
+            if length - pos < 8:
+                break
+            ref += _END.unpack_from(buf, pos)[0]
+            pos += 8
+            end[stack[-2]] = ref
+            del stack[-2:]
+            sp -= 1
+    state[REF], state[OUT], state[SP], state[STATUS], state[VECS] = ref, out, sp, status, vecs
+    state[HEAD:HEAD + 2 * sp] = stack
+    return pos
+
+
+parse_cpu = _parse_cpu_c or parse_cpu_py
+HAVE_EXTENSION = _parse_cpu_c is not None
+
+
+class ZoneColumns:
+    """Growable column arrays for CPU zones of all threads."""
+
+    def __init__(self, capacity: int):
+        capacity = max(int(capacity), 16)
+        self.start = np.empty(capacity, np.int64)
+        self.end = np.empty(capacity, np.int64)
+        self.srcloc = np.empty(capacity, np.int16)
+        self.extra = np.empty(capacity, np.uint32)
+        self.depth = np.empty(capacity, np.uint16)
+        self.parent = np.empty(capacity, np.int32)
+        self.count = 0
+
+    NAMES = ("start", "end", "srcloc", "extra", "depth", "parent")
+
+    @property
+    def capacity(self) -> int:
+        return len(self.start)
+
+    def grow(self, minimum: int):
+        new = max(minimum, self.capacity * 2)
+        for name in self.NAMES:
+            old = getattr(self, name)
+            arr = np.empty(new, old.dtype)
+            arr[:self.count] = old[:self.count]
+            setattr(self, name, arr)
+
+    def trim(self):
+        # Views, not copies: a copy would double the peak memory for a moment.
+        for name in self.NAMES:
+            setattr(self, name, getattr(self, name)[:self.count])
