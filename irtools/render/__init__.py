@@ -1,0 +1,82 @@
+"""Rendering shared by the CLI and the TUI: consoles, progress, human units.
+
+Core modules report progress through a plain callback `progress(done, total)`;
+`progress_bar` turns that into a rich bar on a terminal, shown only once the
+work has lasted a second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+
+from rich.console import Console
+
+_UNITS_NS = ((1_000_000_000, "s"), (1_000_000, "ms"), (1_000, "µs"))
+
+
+def stdout_console(**kw) -> Console:
+    return Console(soft_wrap=False, **kw)
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True)
+
+
+def human_ns(ns) -> str:
+    """`25710000000` -> `25.71 s`, as Tracy's statistics view shows times."""
+    if ns is None or ns != ns:  # None or NaN
+        return "-"
+    ns = float(ns)
+    for scale, unit in _UNITS_NS:
+        if abs(ns) >= scale:
+            return f"{ns / scale:.2f} {unit}"
+    return f"{ns:.0f} ns"
+
+
+def human_bytes(n) -> str:
+    n = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(n) < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"
+
+
+@contextlib.contextmanager
+def progress_bar(description: str, *, unit_bytes: bool = True, delay: float = 1.0,
+                 stream=None):
+    """Yield a `progress(done, total)` callback that drives a rich bar on a terminal.
+
+    Nothing is drawn when stderr is not a terminal or the work ends within `delay` s.
+    """
+    stream = stream or sys.stderr
+    if not stream.isatty():
+        yield lambda done, total: None
+        return
+    from rich.progress import (BarColumn, DownloadColumn, Progress, TaskProgressColumn,
+                               TextColumn, TimeRemainingColumn)
+
+    columns = [TextColumn("{task.description}"), BarColumn(), TaskProgressColumn()]
+    if unit_bytes:
+        columns.append(DownloadColumn())
+    columns.append(TimeRemainingColumn())
+    bar = Progress(*columns, console=Console(file=stream), transient=True)
+    started = time.monotonic()
+    task = None
+
+    def update(done, total):
+        nonlocal task
+        if task is None:
+            if time.monotonic() - started < delay:
+                return
+            bar.start()
+            task = bar.add_task(description, total=total)
+        bar.update(task, completed=done, total=total)
+
+    try:
+        yield update
+    finally:
+        if task is not None:
+            bar.stop()
