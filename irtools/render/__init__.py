@@ -20,6 +20,10 @@ def stdout_console(**kw) -> Console:
     return Console(soft_wrap=False, **kw)
 
 
+def console_width() -> int:
+    return stdout_console().width
+
+
 def stderr_console() -> Console:
     return Console(stderr=True)
 

@@ -45,6 +45,7 @@ class Container:
             raise NotATrace("the file is empty", path=self.path, offset=0,
                             expected="a Tracy capture starting with 'tr\\xfdP'")
         self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
+        self._max_payload = None
         head = self._map[:6]
         if head[:4] == MAGIC:
             if len(head) < 6:
@@ -63,10 +64,29 @@ class Container:
             self.streams = 1
             self.data_start = 4
         else:
+            self._map.close()
+            self._file.close()
             raise NotATrace(f"not a Tracy capture: the file starts with {bytes(head[:4])!r}",
                             path=self.path, offset=0,
                             expected="the magic 'tr\\xfdP'",
                             fix="pass a file written by iree-tracy-capture or Tracy's capture tool")
+
+    @property
+    def max_payload(self) -> int:
+        """An upper bound of the decoded size: 64 KiB per block.
+
+        Counting the blocks only reads their size fields. Every count read from
+        the stream is checked against this, so a corrupt count cannot make the
+        reader allocate more than the file could hold.
+        """
+        if self._max_payload is None:
+            blocks, pos, end = 0, self.data_start, self.size
+            while pos + 4 <= end:
+                (size,) = struct.unpack_from("<I", self._map, pos)
+                pos += 4 + size
+                blocks += 1
+            self._max_payload = blocks * BLOCK_SIZE
+        return self._max_payload
 
     @property
     def compression_name(self) -> str:

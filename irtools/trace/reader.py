@@ -155,7 +155,7 @@ class _Reader:
 
     # -- helpers ------------------------------------------------------------
     def _n(self, item_size=1):
-        return self.s.count(LIMIT // max(item_size, 1))
+        return self.s.count(LIMIT // max(item_size, 1), item_size)
 
     def pointer_name(self, ptr_to_index, ptr):
         idx = ptr_to_index.get(ptr)
@@ -212,7 +212,7 @@ class _Reader:
             name, continuous, n = s.unpack(struct.Struct("<QBQ"))
             if i == 0 and name != 0:
                 raise self.corrupt(f"the first frame set has name {name:#x}", expected="0 ('Frame')")
-            if n > LIMIT // 12:
+            if n * 12 > self.c.max_payload:
                 raise self.corrupt(f"a frame set claims {n} frames")
             if continuous:
                 rec = s.array(n, np.dtype([("start", "<i8"), ("image", "<i4")]))
@@ -244,7 +244,7 @@ class _Reader:
         strings, old_to_index = [], {}
         for i in range(n):
             old, length = s.unpack(struct.Struct("<QQ"))
-            if length > 1 << 32:
+            if length > self.c.max_payload - s.offset:
                 raise self.corrupt(f"string {i} claims {length} bytes")
             strings.append(s.read(length).decode("utf-8", "replace"))
             old_to_index[old] = i
@@ -353,7 +353,7 @@ class _Reader:
         s, ver = self.s, self.ver
         s.what = "the CPU zone counts"
         total, vectors, n_threads = s.unpack(struct.Struct("<QQQ"))
-        if total > LIMIT // 26 or n_threads > 1 << 24:
+        if total * 26 > self.c.max_payload or n_threads > 1 << 24:
             raise self.corrupt(f"{total} zones in {n_threads} threads")
         zones = timeline.ZoneColumns(total)
         state = np.zeros(timeline.HEAD + 2 * 64, np.int64)
@@ -425,7 +425,7 @@ class _Reader:
         new = ver >= _v(0, 12, 4)
         s.what = "the GPU zone counts"
         total, _vectors, n_ctx = s.unpack(struct.Struct("<QQQ"))
-        if total > LIMIT // 47:
+        if total * 47 > self.c.max_payload:
             raise self.corrupt(f"{total} GPU zones")
         head = struct.Struct("<qqhBBBHQ")  # cpu start, gpu start, srcloc, callstack(3), thread, children
         tail = struct.Struct("<qqH" if new else "<qq")

@@ -96,13 +96,15 @@ class Stream:
         return v
 
     def count(self, limit: int, item_size: int = 1) -> int:
-        """A u64 element count, checked against a sanity limit."""
+        """A u64 element count, checked against what the rest of the file could hold."""
         at = self.offset
         n = self.u64()
-        if n > limit:
+        room = self.container.max_payload - self.offset
+        if n > limit or n * max(item_size, 1) > room:
             raise CorruptTrace(f"{self.what}: a count of {n} is implausible", path=self.path,
                                offset=self.file_offset,
-                               expected=f"at most {limit} (uncompressed offset {at})")
+                               expected=f"at most {min(limit, room // max(item_size, 1))} "
+                                        f"(uncompressed offset {at})")
         return n
 
     def read(self, n: int) -> bytes:

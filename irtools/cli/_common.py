@@ -1,0 +1,28 @@
+"""Helpers shared by the subcommands: reading traces with progress, output formats."""
+
+from __future__ import annotations
+
+import sys
+
+from irtools.render import progress_bar, stdout_console
+
+FORMATS = ("table", "csv", "json")
+
+
+def open_trace(path):
+    from irtools.trace.model import Trace
+
+    with progress_bar(f"reading {path}") as progress:
+        return Trace.open(path, progress=progress)
+
+
+def emit(frame, fmt: str, table_fn):
+    """Write a DataFrame as a rich table, CSV or JSON on stdout."""
+    from irtools.render.tables import to_csv, to_json
+
+    if fmt == "csv":
+        to_csv(frame, sys.stdout)
+    elif fmt == "json":
+        to_json(frame, sys.stdout)
+    else:
+        stdout_console().print(table_fn(frame))

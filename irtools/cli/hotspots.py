@@ -1,0 +1,53 @@
+"""`irtools hotspots TRACE`: rank the slowest zones and dispatches of a capture."""
+
+from __future__ import annotations
+
+import argparse
+
+from irtools.cli._common import FORMATS, emit, open_trace
+from irtools.trace.hotspots import GROUPINGS, SORTS
+
+EXAMPLE = """\
+examples:
+  irtools hotspots trace.tracy                       # zones by name, slowest total first
+  irtools hotspots trace.tracy --by dispatch --top 10
+  irtools hotspots trace.tracy --by op               # where the time goes, by op kind
+  irtools hotspots trace.tracy --by srcloc --format csv > stats.csv   # as Tracy's csvexport
+"""
+
+
+def add_grouping_options(p):
+    p.add_argument("--by", choices=GROUPINGS, default="name",
+                   help="group zones by effective name (default), source location, "
+                        "IREE dispatch, or dispatch op kind")
+    p.add_argument("--self", dest="self_time", action="store_true",
+                   help="use self time (span minus direct children)")
+    p.add_argument("--top", type=int, metavar="N", help="show the first N rows")
+    p.add_argument("--filter", metavar="REGEX", help="keep groups whose name matches")
+    p.add_argument("--format", choices=FORMATS, default="table",
+                   help="table for people; csv and json (times in integer ns) for scripts")
+
+
+def add_parser(sub):
+    p = sub.add_parser("hotspots", help="rank the slowest zones and dispatches of a capture",
+                       description=__doc__, epilog=EXAMPLE,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("trace", metavar="TRACE", help="a .tracy capture")
+    add_grouping_options(p)
+    p.add_argument("--sort", choices=SORTS, default="total", help="rank by (default: total)")
+    p.add_argument("--thread", metavar="TID|NAME", help="only zones of this thread")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from irtools.render import console_width, human_ns
+    from irtools.render.tables import hotspot_table
+    from irtools.trace.hotspots import hotspots
+
+    trace = open_trace(args.trace)
+    frame = hotspots(trace, by=args.by, self_time=args.self_time, sort=args.sort,
+                     top=args.top, filter=args.filter, thread=args.thread)
+    title = (f"{trace.path}: {trace.zone_count:,} zones, {human_ns(trace.last_time_ns)} "
+             f"captured, by {args.by}{' (self time)' if args.self_time else ''}")
+    emit(frame, args.format, lambda f: hotspot_table(f, title=title, width=console_width()))
+    return 0

@@ -1,0 +1,68 @@
+"""Finding and running the IREE and Tracy tools: argv lists, timeouts, errors that say why."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from irtools.errors import ToolFailed, ToolNotFound
+
+INSTALL_FIX = "install them with `pip install iree-base-compiler iree-base-runtime`"
+
+
+def _package_dir(package: str) -> Path | None:
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def find_tool(name: str, *, tracy: bool = False) -> str:
+    """Path of an IREE tool. With `tracy`, the Tracy-instrumented runtime build.
+
+    The instrumented tools (and iree-tracy-capture) ship inside iree-base-runtime
+    in `iree/_runtime_libs_tracy`, not on PATH.
+    """
+    if tracy or name == "iree-tracy-capture":
+        folder = _package_dir("iree._runtime_libs_tracy")
+        if folder is not None and (folder / name).is_file():
+            return str(folder / name)
+        raise ToolNotFound(f"the Tracy-instrumented {name} is not installed",
+                           fix=INSTALL_FIX.replace("iree-base-compiler ", ""))
+    found = shutil.which(name)
+    if found:
+        return found
+    folder = _package_dir("iree._runtime_libs")
+    if folder is not None and (folder / name).is_file():
+        return str(folder / name)
+    raise ToolNotFound(f"{name} is not on PATH", fix=INSTALL_FIX)
+
+
+def tail(text: str, lines: int = 3) -> str:
+    rows = [r for r in text.strip().splitlines() if r.strip()]
+    return " | ".join(rows[-lines:])
+
+
+def run_tool(argv, *, timeout: float = 600, cwd=None, env=None, what: str | None = None):
+    """Run a tool to completion; returns CompletedProcess or raises ToolFailed."""
+    argv = [os.fspath(a) for a in argv]
+    what = what or Path(argv[0]).name
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=cwd,
+                              env=env, stdin=subprocess.DEVNULL)
+    except FileNotFoundError:
+        raise ToolNotFound(f"{argv[0]} cannot be run", fix=INSTALL_FIX) from None
+    except subprocess.TimeoutExpired:
+        raise ToolFailed(f"{what} did not finish within {timeout:.0f} s", argv=argv,
+                         fix="raise the timeout or check the input") from None
+    if proc.returncode != 0:
+        last = tail(proc.stderr) or tail(proc.stdout)
+        raise ToolFailed(f"{what} failed with exit code {proc.returncode}: {last}", argv=argv,
+                         returncode=proc.returncode, stderr_tail=last)
+    return proc

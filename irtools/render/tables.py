@@ -1,0 +1,118 @@
+"""Hotspot and comparison tables: rich for people, CSV and JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from rich.table import Table
+
+from irtools.render import human_ns
+
+_TIME_HEADERS = [("total_ns", "Total"), ("mean_ns", "MTPC"), ("median_ns", "Median"),
+                 ("min_ns", "Min"), ("max_ns", "Max"), ("std_ns", "Std"),
+                 ("p90_ns", "P90"), ("p99_ns", "P99")]
+_LABELS = {"name": "Name", "src_file": "File", "src_line": "Line", "function": "Function",
+           "ordinal": "#", "op": "Op", "op_kind": "Op kind", "shape": "Shape",
+           "element_type": "Type"}
+
+
+def _label_columns(frame):
+    return [c for c in frame.columns if c in _LABELS]
+
+
+def _add_label_columns(table, labels, name_width=None):
+    for col in labels:
+        numeric = col in ("src_line", "ordinal")
+        table.add_column(_LABELS[col], justify="right" if numeric else "left", no_wrap=True,
+                         overflow="ellipsis",
+                         max_width=(name_width or 80) if col == "name" else _WIDTHS.get(col, 24))
+
+
+# Optional columns, dropped in this order when the terminal is too narrow.
+_DROP_ORDER = ("p99_ns", "p90_ns", "std_ns", "median_ns", "min_ns")
+_WIDTHS = {"op": 11, "src_file": 18, "src_line": 5, "count": 7, "time": 9, "share": 7}
+_NAME_MIN = 24
+
+
+def _layout(width: int | None, labels: list):
+    """Which time columns fit, and how wide the name column can be."""
+    cols = list(_TIME_HEADERS)
+    hidden = []
+    fixed = sum(_WIDTHS[c] + 2 for c in labels if c != "name") + _WIDTHS["count"] + 2 + \
+        _WIDTHS["share"] + 2
+    if not width:
+        return cols, hidden, None
+    for drop in _DROP_ORDER:
+        if width - fixed - len(cols) * (_WIDTHS["time"] + 2) >= _NAME_MIN:
+            break
+        cols = [c for c in cols if c[0] != drop]
+        hidden.append(drop[:-3])
+    name_width = max(12, width - fixed - len(cols) * (_WIDTHS["time"] + 2) - 2)
+    return cols, hidden, name_width
+
+
+def hotspot_table(frame, title: str | None = None, width: int | None = None) -> Table:
+    """The default view: reads like Tracy's statistics, in human units.
+
+    With a `width`, the least needed time columns are left out until the rest fit.
+    """
+    labels = [c for c in _label_columns(frame) if c in ("name", "op", "src_file", "src_line")]
+    if "name" in labels and "op" in labels:
+        labels.remove("op")  # a dispatch name already says its op
+    time_cols, hidden, name_width = _layout(width, labels)
+    caption = (f"{', '.join(hidden)} hidden to fit the terminal; --format csv has them all"
+               if hidden else None)
+    table = Table(title=title, title_justify="left", header_style="bold", box=None,
+                  pad_edge=False, caption=caption, caption_justify="left", collapse_padding=False)
+    # The name says it all for a dispatch; its parsed parts are in CSV and JSON.
+    _add_label_columns(table, labels, name_width)
+    table.add_column("Count", justify="right", no_wrap=True, min_width=5)
+    for _col, head in time_cols:
+        table.add_column(head, justify="right", no_wrap=True, min_width=9)
+    table.add_column("Share", justify="right", no_wrap=True, min_width=7)
+    for row in frame.itertuples(index=False):
+        r = row._asdict()
+        cells = [str(r[c]) for c in labels]
+        cells.append(f"{r['count']:,}")
+        cells += [human_ns(r[c]) for c, _ in time_cols]
+        share = r["share"]
+        cells.append("-" if share != share else f"{share:.2f}%")
+        table.add_row(*cells)
+    return table
+
+
+def compare_table(frame, labels=("a", "b"), title: str | None = None,
+                  width: int | None = None) -> Table:
+    la, lb = labels
+    means = not width or width >= 120
+    table = Table(title=title, title_justify="left", header_style="bold", box=None,
+                  pad_edge=False)
+    names = _label_columns(frame)
+    _add_label_columns(table, names)
+    heads = [f"Count {la}", f"Count {lb}", f"Total {la}", f"Total {lb}", "Δ total", "Ratio"]
+    for head in heads + ([f"MTPC {la}", f"MTPC {lb}"] if means else []):
+        table.add_column(head, justify="right", no_wrap=True, min_width=len(head))
+    for row in frame.itertuples(index=False):
+        r = row._asdict()
+        delta = r["delta_ns"]
+        colour = "red" if delta > 0 else "green" if delta < 0 else ""
+        ratio = r["ratio"]
+        table.add_row(
+            *[str(r[c]) for c in names],
+            f"{r[f'count_{la}']:,}", f"{r[f'count_{lb}']:,}",
+            human_ns(r[f"total_ns_{la}"]), human_ns(r[f"total_ns_{lb}"]),
+            f"[{colour}]{'+' if delta > 0 else ''}{human_ns(delta)}[/]" if colour else human_ns(delta),
+            "new" if math.isinf(ratio) else f"{ratio:.2f}x",
+            *([human_ns(r[f"mean_ns_{la}"]), human_ns(r[f"mean_ns_{lb}"])] if means else []))
+    return table
+
+
+def to_csv(frame, out):
+    frame.to_csv(out, index=False, lineterminator="\n")
+
+
+def to_json(frame, out):
+    records = json.loads(frame.to_json(orient="records", double_precision=15))
+    json.dump(records, out, indent=1)
+    out.write("\n")

@@ -1,0 +1,264 @@
+"""Rank zones: group them, then count, total, mean, median, min, max, std, p90, p99.
+
+Memory matters on captures of tens of millions of zones, so the statistics
+come from one sorted uint64 array per call, `group << 42 | time`, built a
+chunk at a time: after the sort every group's times lie together, in order,
+which gives min, max and quantiles by indexing and sums by `reduceat`.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from irtools.errors import UsageError
+from irtools.trace.dispatch import is_dispatch, parse_dispatch
+from irtools.trace.model import CHUNK, Trace
+from irtools.trace.reader import SrcLocs
+
+GROUPINGS = ("name", "srcloc", "dispatch", "op")
+SORTS = ("total", "mean", "count", "max")
+TIME_BITS = 42  # 73 minutes in ns; longer zones take the slower lexsort path
+TIME_MASK = (1 << TIME_BITS) - 1
+STAT_COLUMNS = ["count", "total_ns", "mean_ns", "median_ns", "min_ns", "max_ns", "std_ns",
+                "p90_ns", "p99_ns", "share"]
+
+
+def _as_trace(trace, progress=None) -> Trace:
+    return trace if isinstance(trace, Trace) else Trace.open(trace, progress=progress)
+
+
+def zone_selection(trace: Trace, thread=None) -> list[slice]:
+    """The zone index ranges of the threads asked for (all threads by default)."""
+    threads = trace.data.zone_threads
+    if thread is None:
+        return [slice(0, trace.zone_count)]
+    names = trace.data.thread_names
+    wanted = str(thread)
+    picked = [slice(first, first + n) for tid, first, n in threads
+              if str(tid) == wanted or names.get(tid, "") == wanted]
+    if not picked:
+        known = ", ".join(f"{tid} ({names.get(tid, '')})" for tid, _, _ in threads[:12])
+        raise UsageError(f"no thread {wanted!r} in the capture", path=trace.path,
+                         fix=f"pick a thread id or name from: {known}")
+    return picked
+
+
+class _Keys:
+    """Per-zone group keys for one grouping: an int64 code, or -1 to drop the zone."""
+
+    def __init__(self, trace: Trace, by: str):
+        if by not in GROUPINGS:
+            raise UsageError(f"unknown grouping {by!r}", expected=" | ".join(GROUPINGS))
+        self.trace, self.by = trace, by
+        strings = trace.strings
+        if by in ("dispatch", "op"):
+            canon = trace.canonical
+            self.info = {}
+            table = np.full(len(strings) + 1, -1, np.int64)
+            ops: dict[str, int] = {}
+            for i, text in enumerate(strings):
+                if canon[i] == i and is_dispatch(text):
+                    parsed = parse_dispatch(text)
+                    if by == "dispatch":
+                        table[i] = i
+                        self.info[i] = parsed
+                    else:
+                        table[i] = ops.setdefault(parsed["op"], len(ops))
+            self.table = table
+            self.op_names = {v: k for k, v in ops.items()}
+
+    def __call__(self, sl: slice) -> np.ndarray:
+        t = self.trace
+        if self.by == "srcloc":
+            return t.data.zones.srcloc[sl].astype(np.int64) + SrcLocs.OFFSET
+        codes = t.effective_codes(sl)
+        if self.by == "name":
+            return codes
+        return self.table[codes]
+
+    def labels(self, keys: np.ndarray):
+        """Columns describing each group key, in key order."""
+        t = self.trace
+        if self.by == "srcloc":
+            s = t.data.srclocs
+            return {
+                "name": [t.name_of(c) for c in t.srcloc_display[keys]],
+                "src_file": [t.name_of(t.canonical[c]) if c >= 0 else "" for c in s.file[keys]],
+                "src_line": s.line[keys].astype(np.int64),
+            }
+        if self.by == "op":
+            return {"op": [self.op_names[k] for k in keys]}
+        names = [t.name_of(k) for k in keys]
+        if self.by == "name":
+            return {"name": names}
+        parsed = [self.info[k] for k in keys]
+        return {"name": names, **{col: [p[col] for p in parsed] for col in
+                                  ("function", "ordinal", "op", "op_kind", "shape",
+                                   "element_type")}}
+
+
+def _times(trace: Trace, self_time: bool):
+    """A function giving (time, counted) for a slice of zones.
+
+    A zone counts when it ended and lasted more than 0 ns, as in Tracy's own
+    statistics. Self time is its span less its direct children's spans.
+    """
+    z = trace.data.zones
+    if not self_time:
+        def get(sl):
+            dur = z.end[sl] - z.start[sl]
+            return dur, (z.end[sl] >= 0) & (dur > 0)
+        return get
+    dur = trace.durations()
+    has_parent = z.parent >= 0
+    child = np.bincount(z.parent[has_parent], weights=np.maximum(dur[has_parent], 0),
+                        minlength=z.count)
+    del has_parent
+    counted = dur > 0
+    np.subtract(dur, child, out=dur, casting="unsafe")
+    del child
+
+    def get_self(sl):
+        return dur[sl], counted[sl]
+    return get_self
+
+
+def group_stats(trace: Trace, *, by="name", self_time=False, thread=None):
+    """Statistics per group as column arrays, unsorted: (keys, labels, stats)."""
+    keys_of = _Keys(trace, by)
+    times_of = _times(trace, self_time)
+    slices = []
+    for part in zone_selection(trace, thread):
+        slices += [slice(a, min(a + CHUNK, part.stop)) for a in range(part.start, part.stop, CHUNK)]
+
+    # Pass 1: how many zones count, per key.
+    domain = (len(trace.strings) + 1) if by in ("name", "dispatch") else 65536
+    if by == "op":
+        domain = max(len(keys_of.op_names), 1)
+    counts = np.zeros(domain, np.int64)
+    tmax = 0
+    for sl in slices:
+        k = keys_of(sl)
+        t, ok = times_of(sl)
+        ok = ok & (k >= 0)
+        counts += np.bincount(k[ok], minlength=domain)
+        if ok.any():
+            tmax = max(tmax, int(t[ok].max()))
+    keys = np.flatnonzero(counts)
+    counts = counts[keys]
+    n = int(counts.sum())
+    dense = np.full(domain, -1, np.int64)
+    dense[keys] = np.arange(len(keys))
+
+    # Pass 2: one sorted array holding (group, time) for every counted zone.
+    if tmax <= TIME_MASK and len(keys) < (1 << (64 - TIME_BITS - 1)):
+        packed = np.empty(n, np.uint64)
+        at = 0
+        for sl in slices:
+            k = keys_of(sl)
+            t, ok = times_of(sl)
+            ok = ok & (k >= 0)
+            m = int(ok.sum())
+            packed[at:at + m] = (dense[k[ok]].astype(np.uint64) << np.uint64(TIME_BITS)) | \
+                t[ok].astype(np.uint64)
+            at += m
+        packed.sort()
+        np.bitwise_and(packed, np.uint64(TIME_MASK), out=packed)
+        values = packed.view(np.int64)
+    else:  # pragma: no cover - zones longer than 73 minutes
+        gs, ts = [], []
+        for sl in slices:
+            k = keys_of(sl)
+            t, ok = times_of(sl)
+            ok = ok & (k >= 0)
+            gs.append(dense[k[ok]])
+            ts.append(t[ok])
+        g, t = np.concatenate(gs), np.concatenate(ts)
+        values = t[np.lexsort((t, g))]
+        del g, t, gs, ts
+    stats = _stats(values, counts, trace.last_time_ns)
+    return keys, keys_of.labels(keys), stats
+
+
+def _stats(values: np.ndarray, counts: np.ndarray, last_time: int) -> dict:
+    """Per-group statistics from the group-sorted times."""
+    groups = len(counts)
+    if groups == 0:
+        return {c: np.zeros(0, np.int64) for c in STAT_COLUMNS}
+    ends = np.cumsum(counts)
+    starts = ends - counts
+    total = np.add.reduceat(values, starts)
+    mean = total / counts
+
+    def quantile(q):
+        pos = q * (counts - 1)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, counts - 1)
+        a, b = values[starts + lo], values[starts + hi]
+        return np.rint(a + (b - a) * (pos - lo)).astype(np.int64)
+
+    # Sample standard deviation, two-pass (deviations from the mean) so that it
+    # does not cancel the way sum-of-squares formulas do on long runs.
+    sq = np.zeros(groups)
+    for a in range(0, len(values), CHUNK):
+        idx = np.arange(a, min(a + CHUNK, len(values)))
+        g = np.searchsorted(ends, idx, side="right")
+        dev = values[idx] - mean[g]
+        sq += np.bincount(g, weights=dev * dev, minlength=groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        std = np.where(counts > 1, np.sqrt(sq / np.maximum(counts - 1, 1)), 0.0)
+    return {
+        "count": counts,
+        "total_ns": total,
+        "mean_ns": total // counts,
+        "median_ns": quantile(0.5),
+        "min_ns": values[starts],
+        "max_ns": values[ends - 1],
+        "std_ns": np.rint(std).astype(np.int64),
+        "p90_ns": quantile(0.9),
+        "p99_ns": quantile(0.99),
+        "share": 100.0 * total / last_time if last_time > 0 else np.full(groups, np.nan),
+    }
+
+
+def hotspots(trace, *, by: str = "name", self_time: bool = False, sort: str = "total",
+             top: int | None = None, filter: str | None = None, thread=None,
+             progress=None):
+    """Rank the zones of a capture (a `Trace` or a path) as a pandas DataFrame.
+
+    `by`: name (effective name, as Tracy's GUI shows), srcloc (as csvexport),
+    dispatch (IREE dispatches only, with their parsed parts), or op (dispatch
+    time summed by op kind). Times are integer nanoseconds in `*_ns` columns;
+    `share` is the percentage of the capture's length. Quantiles interpolate
+    linearly and round to the nanosecond; `std_ns` is the sample deviation.
+    """
+    import pandas as pd
+
+    if sort not in SORTS:
+        raise UsageError(f"unknown sort key {sort!r}", expected=" | ".join(SORTS))
+    if top is not None and top < 1:
+        raise UsageError(f"--top must be at least 1, not {top}")
+    pattern = None
+    if filter:
+        try:
+            pattern = re.compile(filter)
+        except re.error as err:
+            raise UsageError(f"bad --filter regular expression {filter!r}: {err}") from None
+    trace = _as_trace(trace, progress)
+    _keys, labels, stats = group_stats(trace, by=by, self_time=self_time, thread=thread)
+    frame = pd.DataFrame({**labels, **stats})
+    frame = frame[frame["total_ns"] > 0]  # as Tracy's statistics, which drop empty rows
+    if pattern is not None:
+        label = "op" if by == "op" else "name"
+        frame = frame[frame[label].map(lambda s: pattern.search(s) is not None)]
+    column = {"total": "total_ns", "mean": "mean_ns", "count": "count", "max": "max_ns"}[sort]
+    first = "op" if by == "op" else "name"
+    frame = frame.sort_values([column, first], ascending=[False, True], kind="stable")
+    if top is not None:
+        frame = frame.head(top)
+    frame = frame.reset_index(drop=True)
+    frame.attrs.update(trace=trace.path, by=by, self_time=self_time,
+                       last_time_ns=trace.last_time_ns)
+    return frame

@@ -1,0 +1,57 @@
+"""Shared test setup: where the fixtures are, and the real IREE tools.
+
+The tools are never mocked and never skipped: a missing tool fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("IRTOOLS_SHARED", REPO.parent / "shared"))
+FIXTURES = SHARED / "fixtures"
+TRACY = FIXTURES / "tracy"
+MODELS = FIXTURES / "models"
+
+
+def tool(name: str) -> str:
+    """Path of a real IREE tool; fails (never skips) when it is missing."""
+    from irtools import driver
+
+    try:
+        return driver.find_tool(name)
+    except Exception as err:  # pragma: no cover - the failure is the point
+        pytest.fail(f"required tool {name} is not installed: {err}")
+
+
+@pytest.fixture(scope="session")
+def shared():
+    if not FIXTURES.is_dir():
+        pytest.fail(f"the shared fixtures are missing: {FIXTURES}")
+    return SHARED
+
+
+def run_cli(*argv):
+    """Run `irtools` in-process; returns (exit code, stdout, stderr)."""
+    import contextlib
+    import io
+
+    from irtools.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(a) for a in argv])
+    return code, out.getvalue(), err.getvalue()
+
+
+def python_exe() -> str:
+    return sys.executable
+
+
+def which(name):
+    return shutil.which(name)
