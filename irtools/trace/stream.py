@@ -100,11 +100,15 @@ class Stream:
         at = self.offset
         n = self.u64()
         room = self.container.max_payload - self.offset
-        if n > limit or n * max(item_size, 1) > room:
+        if n > limit:
             raise CorruptTrace(f"{self.what}: a count of {n} is implausible", path=self.path,
                                offset=self.file_offset,
-                               expected=f"at most {min(limit, room // max(item_size, 1))} "
-                                        f"(uncompressed offset {at})")
+                               expected=f"at most {limit} (uncompressed offset {at})")
+        if n * max(item_size, 1) > room:
+            raise TruncatedTrace(
+                f"{self.what} claims {n} entries but the file ends within "
+                f"{room} more bytes (uncompressed offset {at}); it is truncated or corrupt",
+                path=self.path, offset=self.file_offset, fix=FIX_TRUNCATED)
         return n
 
     def read(self, n: int) -> bytes:
