@@ -1,0 +1,140 @@
+"""MLIR-aware slicing of printed IR: find an op by name and symbol, cut it out by nesting.
+
+The MLIR printer nests regions by indentation: an op that opens a region at
+indent k closes it on the first later line at indent <= k that is not a block
+label (`^bb1:`), and that line starts with `}`. Strings never hold raw newlines,
+so this holds even for huge hex constants, and it costs one regex search per op.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ALIAS_DEF = re.compile(rb"^([#!][\w$.-]+) = ", re.M)
+_ENDERS = {}
+
+
+def leading_aliases(text: bytes) -> dict:
+    """`{b"#map": b"affine_map<...>"}` for the alias lines at the top of a snapshot."""
+    out = {}
+    pos = 0
+    while pos < len(text) and text[pos:pos + 1] in (b"#", b"!", b"\n"):
+        eol = text.find(b"\n", pos)
+        eol = len(text) if eol < 0 else eol
+        m = _ALIAS_DEF.match(text, pos, eol)
+        if m:
+            out[m.group(1)] = text[m.end():eol]
+        pos = eol + 1
+    return out
+
+
+def body_start(text: bytes) -> int:
+    """Offset of the first op line, after the alias definitions."""
+    pos = 0
+    while pos < len(text) and text[pos:pos + 1] in (b"#", b"!", b"\n"):
+        eol = text.find(b"\n", pos)
+        if eol < 0:
+            return len(text)
+        pos = eol + 1
+    return pos
+
+
+def _op_pattern(op: str, symbol: str):
+    names = [re.escape(op.encode())]
+    if op == "builtin.module":
+        names.append(b"module")
+    name = b"(?:" + b"|".join(names) + b")"
+    sym = b""
+    if symbol:
+        s = re.escape(symbol.encode())
+        sym = rb"(?:\s+(?:public|private|nested))*\s+@(?:" + s + rb'|"' + s + rb'")(?=[\s({:<]|$)'
+    else:
+        sym = rb"(?=[\s{(]|$)(?!(?:\s+(?:public|private|nested))*\s+@)"
+    return re.compile(rb'^( *)"?' + name + rb'"?' + sym, re.M)
+
+
+def op_end(text: bytes, start: int, indent: int) -> int:
+    """End (exclusive, at the line end) of the op whose first line starts at `start`."""
+    eol = text.find(b"\n", start)
+    if eol < 0:
+        return len(text)
+    line = text[start:eol].rstrip()
+    if not (line.endswith(b"{") or line.endswith(b"({")):
+        return eol
+    ender = _ENDERS.get(indent)
+    if ender is None:
+        ender = _ENDERS[indent] = re.compile(rb"\n {0,%d}(?=[^ ^\n])" % indent)
+    m = ender.search(text, eol)
+    if m is None:
+        return len(text)
+    close_eol = text.find(b"\n", m.end())
+    return len(text) if close_eol < 0 else close_eol
+
+
+def find_ops(text: bytes, op: str, symbol: str = "", *, start: int = 0, end: int | None = None):
+    """Yield `(start, end, indent)` of each op `op` (with `@symbol` if given) in `text`."""
+    pattern = _op_pattern(op, symbol)
+    end = len(text) if end is None else end
+    pos = start
+    while True:
+        m = pattern.search(text, pos, end)
+        if m is None:
+            return
+        indent = len(m.group(1))
+        stop = op_end(text, m.start(1), indent)
+        yield m.start(1), stop, indent
+        pos = stop
+
+
+def find_symbol(text: bytes, symbol: str):
+    """`(start, end, indent, op)` of the op defining `@symbol`, preferring functions.
+
+    A dispatch name is both a `hal.executable.export` and a `func.func`; the
+    function is what a user follows, so it wins.
+    """
+    s = re.escape(symbol.encode())
+    pattern = re.compile(rb'^( *)"?([A-Za-z_][\w.]*)"?(?:\s+(?:public|private|nested))*\s+@(?:'
+                         + s + rb'|"' + s + rb'")(?=[\s({:<]|$)', re.M)
+    best = None
+    for m in pattern.finditer(text):
+        op = m.group(2).decode()
+        rank = 0 if op.endswith("func") else 1 if op.endswith(("executable", "module")) else 2
+        if best is None or rank < best[0]:
+            best = (rank, m.start(1), len(m.group(1)), op)
+            if rank == 0:
+                break
+    if best is None:
+        return None
+    _, start, indent, op = best
+    return start, op_end(text, start, indent), indent, op
+
+
+def dedent(text: bytes, n: int) -> bytes:
+    if n <= 0:
+        return text
+    return re.sub(rb"(?m)^ {1,%d}" % n, b"", text)
+
+
+def expand_aliases(text: bytes, aliases: dict) -> bytes:
+    """Replace alias uses by their definitions, so slices of different prints compare equal."""
+    if not aliases:
+        return text
+    names = sorted(aliases, key=len, reverse=True)
+    pattern = re.compile(b"(?:" + b"|".join(re.escape(n) for n in names) + rb")(?![\w$.-])")
+    for _ in range(4):   # aliases may refer to aliases
+        new = pattern.sub(lambda m: aliases[m.group(0)], text)
+        if new == text:
+            break
+        text = new
+    return text
+
+
+def canonical_slice(text: bytes, start: int, end: int, indent: int, aliases: dict) -> bytes:
+    """An op cut out of a larger print, made comparable with the op printed alone."""
+    return expand_aliases(dedent(text[start:end], indent), aliases).rstrip()
+
+
+def canonical_whole(text: bytes) -> bytes:
+    """An op printed alone (aliases on top), in the form of `canonical_slice`."""
+    aliases = leading_aliases(text)
+    return expand_aliases(text[body_start(text):], aliases).rstrip()
