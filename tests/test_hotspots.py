@@ -163,3 +163,23 @@ def test_cli_compare():
     code, out, _ = run_cli("compare", PREFILL, TRACY / "tfm_decode_vmvx_task.tracy", "--by", "op",
                            "--format", "csv")
     assert code == 0 and out.startswith("op,count_a")
+
+
+def test_profile_merge_fills_what_tracy_cannot_attribute(tmp_path):
+    """vmvx on local-task: tile zones have no dispatch names; the profile supplies them."""
+    h = irtools.hotspots(TRACY / "tfm_decode_vmvx_task.tracy", by="dispatch")
+    assert len(h) == 0  # the stale VM-zone names are not counted as dispatches
+    assert "carry no dispatch name" in h.attrs["warning"]
+    # On a capture Tracy does name, the merge keeps the Tracy times and adds the profile's.
+    from irtools.trace.hotspots import merge_profile
+    m = merge_profile(irtools.hotspots(MLP_SYNC, by="dispatch"),
+                      dispatch_profile(TRACY / "mlp3_llvmcpu_sync.ireeprof"))
+    assert set(m["time_source"]) == {"tracy"}
+    assert (m["count"] == m["tile_count"]).all()
+    # Profile-only dispatches come in with the profile's tile times.
+    empty = irtools.hotspots(TRACY / "tfm_decode_vmvx_task.tracy", by="dispatch")
+    prof = dispatch_profile(TRACY / "tfm_prefill_llvmcpu_task.iree-profile-dispatch.jsonl")
+    m = merge_profile(empty, prof)
+    assert len(m) == len(prof) and set(m["time_source"]) == {"ireeprof"}
+    assert m["total_ns"].tolist() == sorted(prof["tile_time_ns"].tolist(), reverse=True)
+    assert set(m["op"]) >= {"matmul", "attention"}

@@ -36,17 +36,30 @@ def add_parser(sub):
     add_grouping_options(p)
     p.add_argument("--sort", choices=SORTS, default="total", help="rank by (default: total)")
     p.add_argument("--thread", metavar="TID|NAME", help="only zones of this thread")
+    p.add_argument("--profile", metavar="IREEPROF",
+                   help="merge per-dispatch times from IREE's HAL profile (.ireeprof or "
+                        "iree-profile JSONL) into --by dispatch")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from irtools.render import console_width, human_ns
+    from irtools.render import console_width, human_ns, stderr_console
     from irtools.render.tables import hotspot_table
     from irtools.trace.hotspots import hotspots
 
     trace = open_trace(args.trace)
     frame = hotspots(trace, by=args.by, self_time=args.self_time, sort=args.sort,
-                     top=args.top, filter=args.filter, thread=args.thread)
+                     top=None if args.profile else args.top, filter=args.filter,
+                     thread=args.thread)
+    if args.profile:
+        from irtools.trace.hotspots import merge_profile
+        from irtools.trace.ireeprof import dispatch_profile
+
+        frame = merge_profile(frame, dispatch_profile(args.profile))
+        if args.top:
+            frame = frame.head(args.top)
+    if frame.attrs.get("warning") and not args.profile:
+        stderr_console().print(f"[yellow]note:[/] {frame.attrs['warning']}", highlight=False)
     title = (f"{trace.path}: {trace.zone_count:,} zones, {human_ns(trace.last_time_ns)} "
              f"captured, by {args.by}{' (self time)' if args.self_time else ''}")
     emit(frame, args.format, lambda f: hotspot_table(f, title=title, width=console_width()))

@@ -13,7 +13,8 @@ import time
 
 from rich.console import Console
 
-_UNITS_NS = ((1_000_000_000, "s"), (1_000_000, "ms"), (1_000, "µs"))
+from irtools.units import human_bytes, human_ns  # noqa: F401  (re-exported)
+
 
 
 def stdout_console(**kw) -> Console:
@@ -26,26 +27,6 @@ def console_width() -> int:
 
 def stderr_console() -> Console:
     return Console(stderr=True)
-
-
-def human_ns(ns) -> str:
-    """`25710000000` -> `25.71 s`, as Tracy's statistics view shows times."""
-    if ns is None or ns != ns:  # None or NaN
-        return "-"
-    ns = float(ns)
-    for scale, unit in _UNITS_NS:
-        if abs(ns) >= scale:
-            return f"{ns / scale:.2f} {unit}"
-    return f"{ns:.0f} ns"
-
-
-def human_bytes(n) -> str:
-    n = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if abs(n) < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TiB"
 
 
 @contextlib.contextmanager

@@ -62,3 +62,4 @@ def op_category(op_kind: str) -> str:
         if needle in op_kind:
             return category
     return op_kind.split("_")[0] if op_kind else "unknown"
+

@@ -13,11 +13,14 @@ import re
 import numpy as np
 
 from irtools.errors import UsageError
+from irtools.units import human_ns
 from irtools.trace.dispatch import is_dispatch, parse_dispatch
 from irtools.trace.model import CHUNK, Trace
 from irtools.trace.reader import SrcLocs
 
 GROUPINGS = ("name", "srcloc", "dispatch", "op")
+VM_FUNCTION_ZONE = "iree_vm_stack_trace_function_zone_begin"
+UNNAMED_TILES = "iree_hal_local_task_dispatch"
 SORTS = ("total", "mean", "count", "max")
 TIME_BITS = 42  # 73 minutes in ns; longer zones take the slower lexsort path
 TIME_MASK = (1 << TIME_BITS) - 1
@@ -68,6 +71,10 @@ class _Keys:
                         table[i] = ops.setdefault(parsed["op"], len(ops))
             self.table = table
             self.op_names = {v: k for k, v in ops.items()}
+            # VM function zones are not dispatch executions. On vmvx they even carry
+            # dispatch names, but wrong ones (see `vmvx_warning`): never count them.
+            vm = [i for i, text in enumerate(strings) if text == VM_FUNCTION_ZONE]
+            self.vm_slot = np.isin(trace.srcloc_display, vm) if vm else None
 
     def __call__(self, sl: slice) -> np.ndarray:
         t = self.trace
@@ -76,7 +83,10 @@ class _Keys:
         codes = t.effective_codes(sl)
         if self.by == "name":
             return codes
-        return self.table[codes]
+        keys = self.table[codes]
+        if self.vm_slot is not None:
+            keys[self.vm_slot[t.data.zones.srcloc[sl].astype(np.int64) + SrcLocs.OFFSET]] = -1
+        return keys
 
     def labels(self, keys: np.ndarray):
         """Columns describing each group key, in key order."""
@@ -261,4 +271,69 @@ def hotspots(trace, *, by: str = "name", self_time: bool = False, sort: str = "t
     frame = frame.reset_index(drop=True)
     frame.attrs.update(trace=trace.path, by=by, self_time=self_time,
                        last_time_ns=trace.last_time_ns)
+    if by in ("dispatch", "op"):
+        warning = vmvx_warning(trace)
+        if warning:
+            frame.attrs["warning"] = warning
     return frame
+
+
+def vmvx_warning(trace: Trace) -> str | None:
+    """Say plainly when a capture cannot tell its dispatches apart (vmvx on local-task).
+
+    There the tile zones carry the generic name `iree_hal_local_task_dispatch`,
+    and the dispatch names seen on VM function zones are stale: the Tracy server
+    resolves those names through a pointer that the VM reuses for every call on
+    a worker, so the first name seen at that address sticks to all later calls
+    (each of those zones shows the same pointer as its text). Their times belong
+    to other dispatches; only the HAL profile (.ireeprof) knows the real split.
+    """
+    codes = [i for i, text in enumerate(trace.strings) if text == UNNAMED_TILES]
+    if not codes:
+        return None
+    names = trace.effective_codes()
+    valid = trace.data.zones.end >= 0
+    unnamed = np.isin(names, codes) & valid
+    n = int(unnamed.sum())
+    if not n:
+        return None
+    total = int((trace.data.zones.end[unnamed] - trace.data.zones.start[unnamed]).sum())
+    return (f"{n} dispatch executions ({human_ns(total)}) carry no dispatch name in this capture "
+            f"(a vmvx module on local-task); Tracy cannot attribute them, and the dispatch "
+            f"names on its VM function zones are stale, so they are left out. "
+            f"Record a HAL profile (--device_profiling_mode=host-execution) and pass it with "
+            f"--profile for per-dispatch times")
+
+
+def merge_profile(frame, profile):
+    """Add HAL-profile columns to a `by="dispatch"` table, and rows only the profile has.
+
+    `time_source` says where `count` and `total_ns` come from: `tracy` (zones)
+    or `ireeprof` (the profile's tile times, where Tracy has no such zones, as
+    on vulkan or vmvx).
+    """
+    import pandas as pd
+
+    if frame.attrs.get("by") != "dispatch":
+        raise UsageError("a HAL profile can only be merged into the dispatch view",
+                         fix="add --by dispatch")
+    attrs = dict(frame.attrs)
+    merged = frame.merge(profile.drop(columns=["timing_source"]), on="name", how="outer")
+    from_profile = merged["count"].isna()
+    merged["time_source"] = np.where(from_profile, "ireeprof", "tracy")
+    merged.loc[from_profile, "count"] = merged.loc[from_profile, "tile_count"]
+    merged.loc[from_profile, "total_ns"] = merged.loc[from_profile, "tile_time_ns"]
+    for col in merged.columns:
+        if col.endswith("_ns") or col in ("count", "profile_count", "tile_count", "ordinal"):
+            merged[col] = merged[col].astype("Int64")
+    parsed = merged["name"].map(parse_dispatch)
+    for col in ("function", "ordinal", "op", "op_kind", "shape", "element_type"):
+        if col in merged:
+            merged[col] = merged[col].where(~from_profile, parsed.map(
+                lambda p, c=col: p[c] if p else None))
+    last = attrs.get("last_time_ns") or 0
+    if last:
+        merged["share"] = merged["share"].where(~from_profile, 100.0 * merged["total_ns"] / last)
+    merged = merged.sort_values("total_ns", ascending=False, kind="stable").reset_index(drop=True)
+    merged.attrs.update(attrs, profile=True)
+    return merged

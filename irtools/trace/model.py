@@ -14,7 +14,7 @@ import numpy as np
 
 from irtools.trace.reader import SrcLocs, TraceData, read_trace
 
-CHUNK = 1 << 20  # zones per vectorised step; bounds the temporaries
+CHUNK = 1 << 18  # zones per vectorised step; bounds the temporaries
 
 
 class Trace:

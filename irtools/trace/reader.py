@@ -77,8 +77,10 @@ _EXTRA = np.dtype([("callstack", _INT24), ("text", _INT24), ("name", _INT24), ("
 
 
 def _int24(a: np.ndarray) -> np.ndarray:
-    a = a.astype(np.uint32)
-    return a[..., 0] | a[..., 1] << 8 | a[..., 2] << 16
+    """(n, 3) little-endian bytes -> uint32, through a zero-padded 4-byte view."""
+    out = np.zeros((len(a), 4), np.uint8)
+    out[:, :3] = a
+    return out.view("<u4").ravel()
 
 
 def read_trace(path, *, progress=None, threaded=True) -> TraceData:
@@ -344,10 +346,18 @@ class _Reader:
                     color=rec["color"].copy())
 
     def read_extras(self):
+        """Text, name and colour per ZoneExtra entry, decoded a slice at a time."""
         s = self.s
         s.what = "the zone extra table"
-        rec = s.array(self._n(12), _EXTRA)
-        return _int24(rec["text"]), _int24(rec["name"]), _int24(rec["color"])
+        n = self._n(12)
+        text, name, color = (np.empty(n, np.uint32) for _ in range(3))
+        step = 1 << 18
+        for a in range(0, n, step):
+            rec = s.array(min(step, n - a), _EXTRA)
+            text[a:a + len(rec)] = _int24(rec["text"])
+            name[a:a + len(rec)] = _int24(rec["name"])
+            color[a:a + len(rec)] = _int24(rec["color"])
+        return text, name, color
 
     def read_cpu_zones(self):
         s, ver = self.s, self.ver

@@ -11,6 +11,7 @@ import struct
 
 import numpy as np
 
+
 # Offsets into the state array; see _timeline.c.
 REF, OUT, CAP, SP, STACKCAP, STATUS, VECS, HEAD = 0, 1, 2, 3, 4, 5, 6, 8
 NEED_BYTES, DONE, OUT_FULL, STACK_FULL = 0, 1, -1, -2

@@ -1,0 +1,92 @@
+"""Run an instrumented IREE tool under `iree-tracy-capture` and collect the `.tracy`.
+
+The capture tool connects to the program's Tracy client on a free local port.
+`TRACY_NO_EXIT=1` keeps the program alive until every event is sent, and both
+processes run in their own process groups so that nothing outlives a failure,
+a timeout or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from irtools import driver
+from irtools.errors import ToolFailed
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _kill(proc: subprocess.Popen | None):
+    if proc is None or proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=10)
+
+
+def capture(argv, output, *, timeout: float = 600, sampling: bool = False, env=None,
+            log_dir=None, port: int | None = None) -> dict:
+    """Run `argv` (an instrumented tool) while capturing its trace into `output`.
+
+    Call-stack sampling (on by default in Tracy when run as root) inflates
+    captures; it stays off unless `sampling` is set (TRACY_NO_SYS_TRACE).
+    Returns timings and return codes; raises ToolFailed with the log's tail.
+    """
+    output = Path(output)
+    log_dir = Path(log_dir or output.parent)
+    port = port or free_port()
+    capture_tool = driver.find_tool("iree-tracy-capture")
+    cap_argv = [capture_tool, "-o", str(output), "-f", "-a", "127.0.0.1", "-p", str(port)]
+    run_env = dict(os.environ if env is None else env)
+    run_env.update(TRACY_PORT=str(port), TRACY_NO_EXIT="1")
+    if not sampling:
+        run_env["TRACY_NO_SYS_TRACE"] = "1"
+    cap_log = log_dir / f"{output.stem}.capture.log"
+    run_log = log_dir / f"{output.stem}.run.log"
+    cap = run = None
+    started = time.monotonic()
+    try:
+        with open(cap_log, "wb") as cl, open(run_log, "wb") as rl:
+            cap = subprocess.Popen(cap_argv, stdout=cl, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+            run = subprocess.Popen([os.fspath(a) for a in argv], stdout=rl,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   env=run_env, start_new_session=True)
+            deadline = started + timeout
+            run_rc = _wait(run, deadline, argv, run_log, "the instrumented run")
+            run_done = time.monotonic()
+            cap_rc = _wait(cap, deadline, cap_argv, cap_log, "iree-tracy-capture")
+    finally:
+        _kill(run)
+        _kill(cap)
+    if run_rc != 0:
+        raise ToolFailed(f"{Path(argv[0]).name} failed with exit code {run_rc}: "
+                         f"{driver.tail(run_log.read_text(errors='replace'))}",
+                         argv=argv, returncode=run_rc, path=run_log)
+    if cap_rc != 0 or not output.is_file() or output.stat().st_size == 0:
+        raise ToolFailed(f"iree-tracy-capture wrote no capture (exit code {cap_rc}): "
+                         f"{driver.tail(cap_log.read_text(errors='replace'))}",
+                         argv=cap_argv, returncode=cap_rc, path=cap_log)
+    return {"port": port, "run_argv": [os.fspath(a) for a in argv], "capture_argv": cap_argv,
+            "run_seconds": run_done - started, "total_seconds": time.monotonic() - started,
+            "run_returncode": run_rc, "capture_returncode": cap_rc,
+            "run_log": str(run_log), "capture_log": str(cap_log)}
+
+
+def _wait(proc, deadline, argv, log, what) -> int:
+    try:
+        return proc.wait(timeout=max(deadline - time.monotonic(), 0.1))
+    except subprocess.TimeoutExpired:
+        raise ToolFailed(f"{what} did not finish in time; see {log}", argv=argv,
+                         fix="raise --timeout, or check that the program ends") from None
