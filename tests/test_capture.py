@@ -1,0 +1,92 @@
+"""Real captures: iree-compile, the instrumented iree-run-module, iree-tracy-capture."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+import irtools
+from irtools import driver
+from irtools.capture import capture
+from irtools.errors import ToolFailed
+from irtools.trace.hotspots import merge_profile
+from irtools.trace.ireeprof import dispatch_profile
+from tests.conftest import MODELS, tool
+
+MLP = MODELS / "b_mlp3.mlir"
+
+
+def splat_inputs(mlir, function="main"):
+    text = mlir.read_text()
+    sig = re.search(rf"func\.func @{function}\((.*?)\)\s*->", text, re.S).group(1)
+    return [f"--input={shape}x{dt}=0.01" for shape, dt in re.findall(r"tensor<([\dx]+)x(f32)>", sig)]
+
+
+@pytest.fixture(scope="module")
+def modules(tmp_path_factory):
+    out = tmp_path_factory.mktemp("modules")
+    built = {}
+    for backend in ("llvm-cpu", "vmvx"):
+        vmfb = out / f"mlp3_{backend}.vmfb"
+        extra = ["--iree-llvmcpu-target-cpu=host"] if backend == "llvm-cpu" else []
+        driver.run_tool([tool("iree-compile"), MLP, "--iree-hal-target-device=local",
+                         f"--iree-hal-local-target-device-backends={backend}", *extra,
+                         "-o", vmfb], timeout=600)
+        built[backend] = vmfb
+    return built
+
+
+def _run(tmp_path, vmfb, device, name):
+    prof = tmp_path / f"{name}.ireeprof"
+    argv = [driver.find_tool("iree-run-module", tracy=True), f"--module={vmfb}",
+            f"--device={device}", "--function=main", *splat_inputs(MLP),
+            "--device_profiling_mode=queue-events,host-execution,executable-metadata",
+            f"--device_profiling_output={prof}"]
+    tool("iree-tracy-capture")
+    capture(argv, tmp_path / f"{name}.tracy", timeout=300)
+    return tmp_path / f"{name}.tracy", prof
+
+
+def test_local_sync_capture_agrees_with_its_profile(tmp_path, modules):
+    trace_path, prof = _run(tmp_path, modules["llvm-cpu"], "local-sync", "sync")
+    h = irtools.hotspots(trace_path, by="dispatch")
+    p = dispatch_profile(prof)
+    m = h.merge(p, on="name")
+    assert len(m) == len(p) == 4
+    for row in m.itertuples():
+        assert row.count == row.tile_count
+        assert abs(row.total_ns - row.tile_time_ns) <= 0.02 * row.tile_time_ns + 10_000
+
+
+def test_local_task_capture_names_its_dispatches(tmp_path, modules):
+    trace_path, prof = _run(tmp_path, modules["llvm-cpu"], "local-task", "task")
+    h = irtools.hotspots(trace_path, by="dispatch")
+    assert set(h["name"]) == set(dispatch_profile(prof)["name"])
+    assert "warning" not in h.attrs
+
+
+def test_vmvx_capture_is_flagged_and_the_profile_fills_in(tmp_path, modules):
+    trace_path, prof = _run(tmp_path, modules["vmvx"], "local-task", "vmvx")
+    h = irtools.hotspots(trace_path, by="dispatch")
+    assert len(h) == 0 and "carry no dispatch name" in h.attrs["warning"]
+    m = merge_profile(h, dispatch_profile(prof))
+    assert len(m) == 4 and set(m["time_source"]) == {"ireeprof"}
+
+
+def test_failing_run_reports_and_leaves_no_process(tmp_path, modules):
+    argv = [driver.find_tool("iree-run-module", tracy=True), f"--module={modules['llvm-cpu']}",
+            "--device=local-sync", "--function=no_such_function"]
+    with pytest.raises(ToolFailed, match="exit code"):
+        capture(argv, tmp_path / "bad.tracy", timeout=60)
+    left = subprocess.run(["pgrep", "-f", str(tmp_path / "bad.tracy")], capture_output=True)
+    assert left.stdout == b""
+
+
+def test_timeout_kills_both_processes(tmp_path):
+    argv = ["sleep", "30"]
+    with pytest.raises(ToolFailed, match="did not finish"):
+        capture(argv, tmp_path / "slow.tracy", timeout=1)
+    left = subprocess.run(["pgrep", "-f", str(tmp_path / "slow.tracy")], capture_output=True)
+    assert left.stdout == b""
