@@ -32,7 +32,7 @@ def _add_label_columns(table, labels, name_width=None):
 # Optional columns, dropped in this order when the terminal is too narrow.
 _DROP_ORDER = ("p99_ns", "p90_ns", "std_ns", "median_ns", "min_ns")
 _WIDTHS = {"op": 11, "src_file": 18, "src_line": 5, "count": 7, "time": 9, "share": 7}
-_NAME_MIN = 24
+_NAME_MIN = 40
 
 
 def _layout(width: int | None, labels: list):
@@ -85,14 +85,14 @@ def hotspot_table(frame, title: str | None = None, width: int | None = None) -> 
 def compare_table(frame, labels=("a", "b"), title: str | None = None,
                   width: int | None = None) -> Table:
     la, lb = labels
-    means = not width or width >= 120
+    means = not width or width >= 150
     table = Table(title=title, title_justify="left", header_style="bold", box=None,
                   pad_edge=False)
     names = _label_columns(frame)
     _add_label_columns(table, names)
     heads = [f"Count {la}", f"Count {lb}", f"Total {la}", f"Total {lb}", "Δ total", "Ratio"]
     for head in heads + ([f"MTPC {la}", f"MTPC {lb}"] if means else []):
-        table.add_column(head, justify="right", no_wrap=True, min_width=len(head))
+        table.add_column(head, justify="right", no_wrap=True, min_width=max(len(head), 9))
     for row in frame.itertuples(index=False):
         r = row._asdict()
         delta = r["delta_ns"]
