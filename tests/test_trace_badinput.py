@@ -80,6 +80,15 @@ def test_rewrapped_payload_reads_the_same(tmp_path):
         assert read_trace(p).zones.count == read_trace(SMALL).zones.count
 
 
+@pytest.mark.parametrize("compression", ["zstd", "lz4"])
+def test_legacy_headers(tmp_path, compression):
+    p = tracy_writer.encode(tracy_writer.decode(SMALL), tmp_path / "legacy.tracy",
+                            compression=compression, legacy=True)
+    assert p.read_bytes()[:4] in (b"tZst", b"tlZ\x04")
+    data = read_trace(p)
+    assert data.streams == 1 and data.zones.count == read_trace(SMALL).zones.count
+
+
 def test_corrupt_block(tmp_path):
     data = bytearray(SMALL.read_bytes())
     for i in range(200, 260):

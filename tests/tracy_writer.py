@@ -24,9 +24,14 @@ def decode(path) -> bytes:
         c.close()
 
 
-def encode(payload: bytes, path, *, compression="zstd", streams=1):
+def encode(payload: bytes, path, *, compression="zstd", streams=1, legacy=False):
+    """Wrap a payload; `legacy` writes the old single-stream headers (tZst, tlZ\\x04)."""
     chunks = [payload[i:i + BLOCK_SIZE] for i in range(0, len(payload), BLOCK_SIZE)]
-    out = bytearray(b"tr\xfdP" + bytes([1 if compression == "zstd" else 0, streams]))
+    if legacy:
+        streams = 1
+        out = bytearray(b"tZst" if compression == "zstd" else b"tlZ\x04")
+    else:
+        out = bytearray(b"tr\xfdP" + bytes([1 if compression == "zstd" else 0, streams]))
     if compression == "zstd":
         encoders = [zstandard.ZstdCompressor(level=3).compressobj() for _ in range(streams)]
         for i, chunk in enumerate(chunks):
