@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["open_trace", "hotspots", "compare", "IrtoolsError"]
+__all__ = ["open_trace", "hotspots", "compare", "IrtoolsError", "open_dump"]
 
 from irtools.errors import IrtoolsError
 
@@ -32,3 +32,13 @@ def compare(a, b, **options):
     from irtools.trace.compare import compare as _compare
 
     return _compare(a, b, **options)
+
+
+def open_dump(path, *, progress=None):
+    """Index a print-ir dump (`--mlir-print-ir-after-all` output); returns a `Dump`.
+
+    `.passes()` is a DataFrame; `.diff(a, b)`, `.history(symbol)`, `.show(n, symbol=None)`.
+    """
+    from irtools.irdiff.dump import Dump
+
+    return Dump.open(path, progress=progress)

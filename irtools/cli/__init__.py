@@ -14,7 +14,7 @@ import sys
 from irtools.errors import IrtoolsError
 
 # Subcommand modules, in the order `irtools --help` lists them.
-COMMANDS = ["hotspots", "compare"]
+COMMANDS = ["hotspots", "compare", "ir"]
 
 
 def build_parser() -> argparse.ArgumentParser:

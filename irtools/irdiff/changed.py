@@ -272,7 +272,7 @@ def _against_ancestor(outer, mine, s, tag, stale=None, snaps=None, text=None):
         if tag and _tag(outer[start:end]) != tag:
             continue
         found = True
-        if mlir.dedent(outer[start:end], indent).rstrip() == wanted:
+        if mlir.canonical_slice(outer, start, end, indent, {}) == wanted:
             return SAME
     return CHANGED if found else None
 

@@ -129,12 +129,17 @@ def expand_aliases(text: bytes, aliases: dict) -> bytes:
     return text
 
 
+def _short_module(text: bytes) -> bytes:
+    # A nested module prints as `builtin.module`, the same module alone as `module`.
+    return b"module" + text[len(b"builtin.module"):] if text.startswith(b"builtin.module") else text
+
+
 def canonical_slice(text: bytes, start: int, end: int, indent: int, aliases: dict) -> bytes:
     """An op cut out of a larger print, made comparable with the op printed alone."""
-    return expand_aliases(dedent(text[start:end], indent), aliases).rstrip()
+    return _short_module(expand_aliases(dedent(text[start:end], indent), aliases).rstrip())
 
 
 def canonical_whole(text: bytes) -> bytes:
     """An op printed alone (aliases on top), in the form of `canonical_slice`."""
     aliases = leading_aliases(text)
-    return expand_aliases(text[body_start(text):], aliases).rstrip()
+    return _short_module(expand_aliases(text[body_start(text):], aliases).rstrip())

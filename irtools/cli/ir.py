@@ -1,0 +1,203 @@
+"""`irtools ir ...`: navigate pass-by-pass IR dumps (passes, diff, show, history, split, capture)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import json
+import os
+import shutil
+import sys
+import tempfile
+
+from irtools.errors import UsageError
+
+_EPILOG = {
+    "passes": "example:\n  irtools ir passes dump.txt --changed --pass 'Canonicalizer|CSE' --format csv",
+    "diff": "example:\n  irtools ir diff dump.txt 812            # snapshot 812 against the state before its pass\n"
+            "  irtools ir diff dump.txt 700 812 --strip-locs --renumber --side-by-side",
+    "show": "example:\n  irtools ir show dump.txt 812 --symbol @main_dispatch_0_matmul_256x512x512_f32",
+    "history": "example:\n  irtools ir history dump.txt @main_dispatch_0_matmul_256x512x512_f32",
+    "split": "example:\n  irtools ir split dump.txt -o snapshots/",
+    "capture": "example:\n  irtools ir capture model.mlir -o dump.txt -- --iree-hal-target-device=local "
+               "--iree-hal-local-target-device-backends=llvm-cpu",
+}
+
+
+def add_parser(subparsers):
+    ir = subparsers.add_parser(
+        "ir", help="navigate pass-by-pass IR dumps (--mlir-print-ir-after-all output)",
+        description="Index print-ir dumps of any size, find the passes that changed the IR, diff them.",
+        epilog="example:\n  irtools ir passes dump.txt --changed",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ir.add_subparsers(dest="ir_command", metavar="SUBCOMMAND")
+    sub.required = True
+
+    def command(name, help_text, func):
+        p = sub.add_parser(name, help=help_text, description=help_text, epilog=_EPILOG[name],
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.set_defaults(func=func)
+        return p
+
+    p = command("passes", "one row per snapshot: pass, scope, size, whether it changed the IR", _passes)
+    p.add_argument("dump", help="the dump file ('-' reads standard input)")
+    p.add_argument("--changed", action="store_true", help="only snapshots whose pass changed the IR")
+    p.add_argument("--pass", dest="pass_re", metavar="REGEX", help="only passes matching REGEX")
+    p.add_argument("--symbol", metavar="NAME", help="only snapshots scoped on @NAME")
+    _format(p)
+
+    p = command("diff", "diff two snapshots (by default A against the state before pass A)", _diff)
+    p.add_argument("dump")
+    p.add_argument("a", type=int, help="snapshot number")
+    p.add_argument("b", type=int, nargs="?", help="second snapshot number")
+    p.add_argument("--symbol", metavar="@NAME", help="diff only this function, dispatch or executable")
+    p.add_argument("--strip-locs", action="store_true", help="drop loc(...) annotations")
+    p.add_argument("--renumber", action="store_true", help="renumber SSA values and blocks")
+    p.add_argument("--sort-attrs", action="store_true", help="ignore the order of attributes")
+    p.add_argument("-U", "--context", type=int, default=3, help="lines of context (default 3)")
+    p.add_argument("--side-by-side", action="store_true", help="two columns instead of a unified diff")
+
+    p = command("show", "print a snapshot, or one symbol in it", _show)
+    p.add_argument("dump")
+    p.add_argument("n", type=int, help="snapshot number")
+    p.add_argument("--symbol", metavar="@NAME")
+
+    p = command("history", "the passes that changed one function, dispatch or executable", _history)
+    p.add_argument("dump")
+    p.add_argument("symbol", help="@name, e.g. a dispatch name from a Tracy capture")
+    _format(p)
+
+    p = command("split", "write one numbered file per snapshot, losing none", _split)
+    p.add_argument("dump")
+    p.add_argument("-o", "--output", required=True, metavar="DIR")
+
+    p = command("capture", "run iree-compile with the dump flags and index the dump", _capture)
+    p.add_argument("model", help="the .mlir input")
+    p.add_argument("-o", "--output", required=True, metavar="DUMP", help="where the dump goes")
+    p.add_argument("--module-scope", action="store_true", help="print the whole module each time")
+    p.add_argument("--timeout", type=float, default=None, help="seconds before iree-compile is stopped")
+    p.add_argument("flags", nargs=argparse.REMAINDER, help="-- then iree-compile flags")
+    return ir
+
+
+def _format(p):
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+
+@contextlib.contextmanager
+def _open(path):
+    from irtools.irdiff.dump import Dump
+    from irtools.render import progress_bar, stderr_console
+
+    with contextlib.ExitStack() as stack:
+        if path == "-":
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="irtools-"))
+            path = os.path.join(folder, "stdin-dump.txt")
+            with open(path, "wb") as out:
+                shutil.copyfileobj(sys.stdin.buffer, out, 8 << 20)
+        with progress_bar("indexing") as progress:
+            dump = stack.enter_context(Dump.open(path, progress=progress))
+        err = stderr_console()
+        for warning in dump.warnings:
+            err.print(f"irtools: warning: {warning}", markup=False, highlight=False)
+        yield dump
+
+
+def _emit(rows, columns, fmt, table):
+    if fmt == "json":
+        json.dump(rows, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    elif fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore",
+                                lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        from irtools.render import stdout_console
+
+        stdout_console().print(table())
+
+
+def _passes(args):
+    from irtools.irdiff.dump import COLUMNS
+    from irtools.render import progress_bar
+    from irtools.render.ir import passes_table
+
+    with _open(args.dump) as dump:
+        with progress_bar("finding changes") as progress:
+            rows = dump.rows(changed=args.changed, pass_re=args.pass_re, symbol=args.symbol,
+                             progress=progress)
+    _emit(rows, COLUMNS, args.format, lambda: passes_table(rows))
+    return 0
+
+
+def _diff(args):
+    from irtools.irdiff.diff import Options
+    from irtools.render import stdout_console
+    from irtools.render.ir import side_by_side, unified
+
+    opts = Options(strip_locs=args.strip_locs, renumber=args.renumber, sort_attrs=args.sort_attrs,
+                   context=args.context)
+    with _open(args.dump) as dump:
+        diff = dump.diff(args.a, args.b, symbol=args.symbol, options=opts)
+    console = stdout_console()
+    if args.side_by_side:
+        console.print(side_by_side(diff))
+    elif sys.stdout.isatty():
+        console.print(unified(diff))
+    else:
+        for line in diff.unified():
+            sys.stdout.write(line + "\n")
+    return 0
+
+
+def _show(args):
+    with _open(args.dump) as dump:
+        for line in dump.lines(args.n, args.symbol):
+            sys.stdout.write(line + "\n")
+    return 0
+
+
+def _history(args):
+    from irtools.render import progress_bar
+    from irtools.render.ir import history_table
+
+    with _open(args.dump) as dump:
+        with progress_bar("following " + args.symbol) as progress:
+            rows = dump.history(args.symbol, progress=progress)
+    columns = ["index", "pass", "arg", "op", "scope", "previous", "added", "removed"]
+    _emit(rows, columns, args.format, lambda: history_table(rows, args.symbol))
+    return 0
+
+
+def _split(args):
+    from irtools.render import progress_bar
+
+    with _open(args.dump) as dump:
+        with progress_bar("splitting") as progress:
+            files = dump.split(args.output, progress=progress)
+    print(f"wrote {len(files)} files to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _capture(args):
+    from irtools.irdiff.capture import capture
+    from irtools.render import progress_bar
+    from irtools.render.ir import passes_table  # noqa: F401  (keeps the render import cheap to test)
+
+    flags = list(args.flags)
+    if flags[:1] == ["--"]:
+        flags = flags[1:]
+    if not os.path.isfile(args.model):
+        raise UsageError("the model file does not exist", path=args.model)
+    with progress_bar("compiling", unit_bytes=True) as progress:
+        dump = capture(args.model, args.output, flags, module_scope=args.module_scope,
+                       timeout=args.timeout, progress=progress)
+    with dump:
+        rows = dump.rows()
+    changed = sum(r["changed"] == "true" for r in rows)
+    after = sum(r["when"] == "after" for r in rows)
+    print(f"{args.output}: {len(rows)} snapshots, {changed} of {after} passes changed the IR",
+          file=sys.stderr)
+    return 0

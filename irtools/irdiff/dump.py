@@ -1,0 +1,251 @@
+"""`Dump`: an indexed print-ir dump with passes, changed flags, diffs, symbol history, split."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from irtools._io import atomic_output
+from irtools.errors import DumpError, UsageError
+from irtools.irdiff import mlir
+from irtools.irdiff.changed import CHANGED, UNKNOWN, changed_flags
+from irtools.irdiff.diff import Diff, Options, normalise, read_lines
+from irtools.irdiff.index import scan
+from irtools.irdiff.text import content_end
+
+COLUMNS = ["index", "when", "pass", "arg", "op", "symbol", "lines", "bytes", "changed"]
+
+
+class Dump:
+    """A print-ir dump on disk; text is read from it on demand."""
+
+    def __init__(self, index):
+        self.index = index
+        self.path = index.path
+        self._flags = None
+        self._file = None
+
+    @classmethod
+    def open(cls, path, *, progress=None):
+        return cls(scan(path, progress=progress))
+
+    def __len__(self):
+        return len(self.index)
+
+    @property
+    def warnings(self):
+        return self.index.warnings
+
+    def file(self):
+        if self._file is None:
+            self._file = open(self.path, "rb")
+        return self._file
+
+    def close(self):
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # ---- the passes table ------------------------------------------------
+    def flags(self, *, progress=None) -> list:
+        if self._flags is None:
+            self._flags = changed_flags(self.index, self.file(), progress=progress)
+        return self._flags
+
+    def rows(self, *, changed=False, pass_re=None, symbol=None, progress=None) -> list:
+        """One dict per snapshot with the COLUMNS keys, filtered as asked."""
+        flags = self.flags(progress=progress)
+        pattern = re.compile(pass_re) if pass_re else None
+        symbol = symbol.lstrip("@") if symbol else None
+        out = []
+        for s in self.index.snapshots:
+            flag = flags[s.index]
+            if changed and flag != CHANGED:
+                continue
+            if pattern and not (pattern.search(s.pass_name) or pattern.search(s.arg)):
+                continue
+            if symbol and s.symbol != symbol:
+                continue
+            out.append({"index": s.index, "when": s.when, "pass": s.pass_name, "arg": s.arg,
+                        "op": s.op, "symbol": s.symbol, "lines": max(s.lines - 1, 0),
+                        "bytes": s.size, "changed": flag})
+        return out
+
+    def passes(self, **filters):
+        """The passes table as a pandas DataFrame (see `rows` for the filters)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows(**filters), columns=COLUMNS)
+
+    # ---- text --------------------------------------------------------------
+    def snapshot(self, n):
+        try:
+            n = int(n)
+        except (TypeError, ValueError):
+            raise UsageError(f"snapshot number expected, got {n!r}",
+                             fix="see `irtools ir passes DUMP` for the numbers") from None
+        if not 0 <= n < len(self.index):
+            raise UsageError(f"there is no snapshot {n}", path=self.path,
+                             expected=f"a number from 0 to {len(self.index) - 1}")
+        return self.index[n]
+
+    def _range(self, n, symbol=None):
+        """(start, end) byte range of snapshot n, or of `@symbol` inside it."""
+        s = self.snapshot(n)
+        f = self.file()
+        end = content_end(f, s)
+        if not symbol:
+            return s.body, end
+        f.seek(s.body)
+        text = f.read(end - s.body)   # symbol slices need the op's text; see SLICE_LIMIT use in CLI
+        found = mlir.find_symbol(text, symbol.lstrip("@"))
+        if found is None:
+            raise UsageError(f"@{symbol.lstrip('@')} is not in snapshot {n}", path=self.path,
+                             fix="check the name with `irtools ir passes DUMP --symbol NAME`")
+        start, stop = found[0], found[1]
+        return s.body + start, s.body + stop
+
+    def lines(self, n, symbol=None):
+        """The lines of snapshot n (or of `@symbol` in it); huge lines come elided."""
+        start, end = self._range(n, symbol)
+        return read_lines(self.file(), start, end)
+
+    def show(self, n, symbol=None) -> str:
+        return "\n".join(self.lines(n, symbol)) + "\n"
+
+    # ---- diffs -------------------------------------------------------------
+    def before_of(self, n) -> int | None:
+        """The snapshot holding the state just before snapshot n's pass ran."""
+        s = self.snapshot(n)
+        snaps = self.index.snapshots
+        if s.when == "before":
+            return None
+        depth = 0
+        for j in range(n - 1, -1, -1):
+            o = snaps[j]
+            if o.pass_name == s.pass_name and o.when == "before" and depth == 0:
+                return j
+            if o.when == "after" and o.pass_name == s.pass_name:
+                depth += 1
+            elif o.when == "before" and o.pass_name == s.pass_name:
+                depth -= 1
+        for j in range(n - 1, -1, -1):
+            o = snaps[j]
+            if o.when == "after" and (self.index.module_scope or (o.op, o.symbol) == (s.op, s.symbol)):
+                return j
+        return None
+
+    def diff(self, a, b=None, *, symbol=None, options: Options | None = None) -> Diff:
+        """Diff snapshot `b` against `a`; with one number, diff `a` against the state before it."""
+        options = options or Options()
+        if b is None:
+            new = a
+            old = self.before_of(a)
+            if old is None:
+                raise UsageError(f"snapshot {a} has no earlier state in this dump",
+                                 fix="give two snapshot numbers")
+        else:
+            old, new = a, b
+        sym = symbol
+        if sym is None and not self.index.module_scope:
+            sym = None
+        old_lines = list(normalise(self.lines(old, sym), options))
+        new_lines = list(normalise(self.lines(new, sym), options))
+        return Diff(self._label(old), self._label(new), old_lines, new_lines, options.context)
+
+    def _label(self, n):
+        s = self.snapshot(n)
+        return f"#{n} {s.when} {s.pass_name}" + (f" @{s.symbol}" if s.symbol else "")
+
+    # ---- history -----------------------------------------------------------
+    def history(self, symbol, *, progress=None) -> list:
+        """The After snapshots where `@symbol`'s text changed, with lines added/removed."""
+        symbol = symbol.lstrip("@")
+        needle = ("@" + symbol).encode()
+        f = self.file()
+        out = []
+        last = None
+        last_n = None
+        snaps = self.index.snapshots
+        for s in snaps:
+            if progress and s.index % 32 == 0:
+                progress(s.end, snaps[-1].end)
+            if s.when != "after" or not self._may_hold(f, s, needle):
+                continue
+            try:
+                lines = list(self.lines(s.index, symbol))
+            except UsageError:
+                continue
+            if last is not None and lines != last:
+                added, removed = Diff("", "", last, lines).counts()
+                out.append({"index": s.index, "pass": s.pass_name, "arg": s.arg, "op": s.op,
+                            "scope": s.symbol, "previous": last_n, "added": added,
+                            "removed": removed})
+            last, last_n = lines, s.index
+        if last is None:
+            raise UsageError(f"@{symbol} is in no snapshot of this dump", path=self.path,
+                             fix="list the symbols with `irtools ir passes DUMP`")
+        return out
+
+    @staticmethod
+    def _may_hold(f, s, needle):
+        if s.symbol and s.symbol.encode() == needle[1:]:
+            return True
+        f.seek(s.body)
+        left = s.end - s.body
+        tail = b""
+        while left > 0:
+            part = f.read(min(8 << 20, left))
+            if not part:
+                return False
+            left -= len(part)
+            if needle in tail + part:
+                return True
+            tail = part[-len(needle):]
+        return False
+
+    # ---- split -------------------------------------------------------------
+    def split(self, outdir, *, progress=None) -> list:
+        """Write one numbered file per snapshot (the bytes before the first header too)."""
+        outdir = os.fspath(outdir)
+        try:
+            os.makedirs(outdir, exist_ok=True)
+        except OSError as err:
+            raise DumpError(f"cannot create the output folder: {err.strerror}", path=outdir) from err
+        snaps = self.index.snapshots
+        width = max(4, len(str(len(snaps))))
+        written = []
+        f = self.file()
+        if self.index.preamble:
+            written.append(self._copy(f, 0, self.index.preamble,
+                                      os.path.join(outdir, "0" * width + "-preamble.txt")))
+        for s in snaps:
+            name = f"{s.index + 1:0{width}d}-{s.when}-{_safe(s.pass_name)}"
+            if s.symbol:
+                name += "-" + _safe(s.symbol)
+            written.append(self._copy(f, s.start, s.end, os.path.join(outdir, name + ".mlir")))
+            if progress:
+                progress(s.end, self.index.size)
+        return written
+
+    def _copy(self, f, start, end, path):
+        f.seek(start)
+        left = end - start
+        with atomic_output(path, inputs=[self.path]) as out:
+            while left > 0:
+                part = f.read(min(8 << 20, left))
+                if not part:
+                    break
+                out.write(part)
+                left -= len(part)
+        return path
+
+
+def _safe(name):
+    return re.sub(r"[^\w.-]+", "_", name.split("::")[-1])[:80]

@@ -1,0 +1,86 @@
+"""Rich renderables for IR dumps: the passes table, diffs, snapshot text."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+
+from irtools.render import human_bytes
+
+_FLAG_STYLE = {"true": "bold yellow", "false": "dim", "unknown": "magenta", "": "dim"}
+
+
+def passes_table(rows, *, title=None) -> Table:
+    table = Table(title=title, header_style="bold", box=None, pad_edge=False)
+    for name, justify in (("#", "right"), ("when", "left"), ("pass", "left"), ("op", "left"),
+                          ("symbol", "left"), ("lines", "right"), ("size", "right"),
+                          ("changed", "left")):
+        table.add_column(name, justify=justify, no_wrap=name != "symbol")
+    for r in rows:
+        table.add_row(str(r["index"]), r["when"], r["pass"].split("::")[-1], r["op"],
+                      ("@" + r["symbol"]) if r["symbol"] else "", f"{r['lines']:,}",
+                      human_bytes(r["bytes"]), Text(r["changed"], style=_FLAG_STYLE[r["changed"]]))
+    return table
+
+
+def history_table(rows, symbol) -> Table:
+    table = Table(title=f"passes that changed @{symbol.lstrip('@')}", header_style="bold", box=None)
+    for name in ("#", "pass", "op", "scope", "+", "-"):
+        table.add_column(name, justify="right" if name in ("#", "+", "-") else "left")
+    for r in rows:
+        table.add_row(str(r["index"]), r["pass"].split("::")[-1], r["op"],
+                      ("@" + r["scope"]) if r["scope"] else "",
+                      Text(f"+{r['added']}", style="green"), Text(f"-{r['removed']}", style="red"))
+    return table
+
+
+def _is_elided(line):
+    return "<elided line of " in line
+
+
+def unified(diff) -> Text:
+    """A coloured unified diff; elided huge lines stay one short line each."""
+    out = Text()
+    for line in diff.unified():
+        if line.startswith(("+++", "---")):
+            style = "bold"
+        elif line.startswith("@@"):
+            style = "cyan"
+        elif line.startswith("+"):
+            style = "green"
+        elif line.startswith("-"):
+            style = "red"
+        else:
+            style = ""
+        if _is_elided(line):
+            style += " italic"
+        out.append(line + "\n", style=style.strip() or None)
+    if diff.same:
+        out.append(f"no difference between {diff.a_label} and {diff.b_label}\n", style="dim")
+    return out
+
+
+def side_by_side(diff) -> Table:
+    table = Table(header_style="bold", box=None, expand=True, show_lines=False)
+    table.add_column(diff.a_label, ratio=1, overflow="fold")
+    table.add_column(diff.b_label, ratio=1, overflow="fold")
+    for group in diff.opcodes():
+        for tag, i1, i2, j1, j2 in group:
+            left = diff.a_lines[i1:i2]
+            right = diff.b_lines[j1:j2]
+            for k in range(max(len(left), len(right))):
+                a = left[k] if k < len(left) else ""
+                b = right[k] if k < len(right) else ""
+                if tag == "equal":
+                    table.add_row(Text(a, style="dim"), Text(b, style="dim"))
+                else:
+                    table.add_row(Text(a, style="red"), Text(b, style="green"))
+        table.add_row(Text("⋯", style="cyan"), Text("⋯", style="cyan"))
+    return table
+
+
+def snapshot_text(lines) -> Text:
+    out = Text()
+    for line in lines:
+        out.append(line + "\n", style="italic magenta" if _is_elided(line) else None)
+    return out
