@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["open_trace", "hotspots", "compare", "IrtoolsError", "open_dump"]
+__all__ = ["open_trace", "hotspots", "compare", "IrtoolsError", "open_dump", "slim_mlir", "slim_report"]
 
 from irtools.errors import IrtoolsError
 
@@ -32,6 +32,23 @@ def compare(a, b, **options):
     from irtools.trace.compare import compare as _compare
 
     return _compare(a, b, **options)
+
+
+def slim_mlir(input, output, *, params=None, scope="model", min_bytes=1024, progress=None):
+    """Move large constants out of an MLIR file into resources (or `params`, an .irpa).
+
+    Not named `slim`: that name belongs to the `irtools.slim` package.
+    """
+    from irtools.slim import slim as _slim
+
+    return _slim(input, output, params=params, scope=scope, min_bytes=min_bytes, progress=progress)
+
+
+def slim_report(input, *, min_bytes=1024, progress=None):
+    """List the large constants of an MLIR file; `.to_pandas()` gives a DataFrame."""
+    from irtools.slim import report as _report
+
+    return _report(input, min_bytes=min_bytes, progress=progress)
 
 
 def open_dump(path, *, progress=None):

@@ -5,9 +5,11 @@ A missing tool fails the test (it never skips): the tools are dependencies of ir
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -62,3 +64,37 @@ def run_function(vmfb, function, inputs, n_outputs, workdir, *, device="local-ta
     argv += [f"--output=@{p}" for p in outs]
     run_checked(argv)
     return [np.load(p) for p in outs]
+
+
+_FUNC_LINE = re.compile(r"^(\s*func\.func @(\w+)\()(.*)(\) -> .*\{)\s*$")
+_ARG = re.compile(r"%(\w+): (tensor<[^>]*>)")
+
+
+def inline_weights(src, dst, keep=("x", "a", "k_cache", "v_cache")):
+    """Rewrite a fixture whose weights are function arguments so the weights are inline
+    `arith.constant dense<"0x...">` values (seeded by name, so equal names get equal data).
+    Returns {function: [(arg name, type), ...]} for the arguments that remain inputs."""
+    inputs, out = {}, []
+    for line in Path(src).read_text().splitlines():
+        m = _FUNC_LINE.match(line)
+        if not m:
+            out.append(line)
+            continue
+        args = _ARG.findall(m.group(3))
+        kept = [(n, t) for n, t in args if n in keep]
+        inputs[m.group(2)] = kept
+        out.append(m.group(1) + ", ".join(f"%{n}: {t}" for n, t in kept) + m.group(4))
+        for name, ty in args:
+            if name not in keep:
+                shape = [int(d) for d in re.findall(r"(\d+)x", ty)]
+                rng = np.random.default_rng(zlib.crc32(name.encode()))
+                data = (rng.standard_normal(shape, dtype=np.float32) * 0.05).astype("<f4")
+                out.append(f'    %{name} = arith.constant dense<"0x{data.tobytes().hex().upper()}"> : {ty}')
+    Path(dst).write_text("\n".join(out) + "\n")
+    return inputs
+
+
+def random_inputs(args, seed=0):
+    rng = np.random.default_rng(seed)
+    shapes = [[int(d) for d in re.findall(r"(\d+)x", t)] for _, t in args]
+    return [rng.standard_normal(s, dtype=np.float32) for s in shapes]
