@@ -129,3 +129,16 @@ def test_metadata(traces):
     threads = t.threads()
     assert threads["zones"].sum() == t.zone_count == 621
     assert list(t.frames()) == ["Frame"]
+
+
+def test_reading_without_the_tree_gives_the_same_statistics(monkeypatch):
+    path = TRACY / "tfm_prefill_llvmcpu_task.tracy"
+    full, lean = Trace.open(path), Trace.open(path, tree=False)
+    assert len(lean.data.zones.parent) == 0
+    for by in ("name", "dispatch"):
+        pd.testing.assert_frame_equal(hotspots(full, by=by), hotspots(lean, by=by))
+    # Self time needs the tree: it is read again on demand.
+    pd.testing.assert_frame_equal(hotspots(full, self_time=True), hotspots(lean, self_time=True))
+    monkeypatch.setattr(timeline, "parse_cpu", timeline.parse_cpu_py)
+    slow = read_trace(path, tree=False, threaded=False)
+    assert np.array_equal(slow.zones.end, full.data.zones.end)

@@ -9,11 +9,11 @@ from irtools.render import progress_bar, stdout_console
 FORMATS = ("table", "csv", "json")
 
 
-def open_trace(path):
+def open_trace(path, *, tree: bool = True):
     from irtools.trace.model import Trace
 
     with progress_bar(f"reading {path}") as progress:
-        return Trace.open(path, progress=progress)
+        return Trace.open(path, progress=progress, tree=tree)
 
 
 def emit(frame, fmt: str, table_fn):

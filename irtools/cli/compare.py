@@ -30,7 +30,8 @@ def run(args) -> int:
     from irtools.render.tables import compare_table
     from irtools.trace.compare import compare
 
-    frame = compare(open_trace(args.a), open_trace(args.b), by=args.by,
+    frame = compare(open_trace(args.a, tree=args.self_time),
+                    open_trace(args.b, tree=args.self_time), by=args.by,
                     self_time=args.self_time, top=args.top, filter=args.filter)
     title = f"A = {args.a}\nB = {args.b}   (by {args.by}, sorted by |Δ total|)"
     emit(frame, args.format, lambda f: compare_table(f, title=title, width=console_width()))

@@ -47,7 +47,7 @@ def run(args) -> int:
     from irtools.render.tables import hotspot_table
     from irtools.trace.hotspots import hotspots
 
-    trace = open_trace(args.trace)
+    trace = open_trace(args.trace, tree=args.self_time)
     frame = hotspots(trace, by=args.by, self_time=args.self_time, sort=args.sort,
                      top=None if args.profile else args.top, filter=args.filter,
                      thread=args.thread)

@@ -64,8 +64,11 @@ static PyObject *parse_cpu(PyObject *self, PyObject *args)
     int64_t stackcap = st[S_STACKCAP], vecs = st[S_VECS];
     int64_t *stack = st + S_HEAD;
     int64_t status = 0;
+    /* Empty depth and parent arrays: the caller does not want the tree. */
+    const int tree = b[6].len > 0 || b[7].len > 0;
     if (cap > b[2].len / 8 || cap > b[3].len / 8 || cap > b[4].len / 2 || cap > b[5].len / 4 ||
-        cap > b[6].len / 2 || cap > b[7].len / 4 || S_HEAD + 2 * stackcap > b[1].len / 8 ||
+        (tree && (cap > b[6].len / 2 || cap > b[7].len / 4)) ||
+        S_HEAD + 2 * stackcap > b[1].len / 8 ||
         pos < 0 || pos > len || sp < 1 || sp > stackcap) {
         PyErr_SetString(PyExc_ValueError, "timeline parser state does not fit its arrays");
         goto fail;
@@ -89,8 +92,10 @@ static PyObject *parse_cpu(PyObject *self, PyObject *args)
             end[out] = -1;
             srcloc[out] = sl;
             extra[out] = ex;
-            depth[out] = (uint16_t)(sp - 1 > 65535 ? 65535 : sp - 1);
-            parent[out] = (int32_t)top[0];
+            if (tree) {
+                depth[out] = (uint16_t)(sp - 1 > 65535 ? 65535 : sp - 1);
+                parent[out] = (int32_t)top[0];
+            }
             top[1] -= 1;
             if (children) vecs++;
             stack[2 * sp] = out;

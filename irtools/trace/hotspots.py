@@ -121,6 +121,8 @@ def _times(trace: Trace, self_time: bool):
             dur = z.end[sl] - z.start[sl]
             return dur, (z.end[sl] >= 0) & (dur > 0)
         return get
+    trace.ensure_tree()
+    z = trace.data.zones
     dur = trace.durations()
     has_parent = z.parent >= 0
     child = np.bincount(z.parent[has_parent], weights=np.maximum(dur[has_parent], 0),

@@ -22,8 +22,14 @@ class Trace:
         self.data = data
 
     @classmethod
-    def open(cls, path, *, progress=None) -> "Trace":
-        return cls(read_trace(path, progress=progress))
+    def open(cls, path, *, progress=None, tree: bool = True) -> "Trace":
+        """Read a capture. With `tree=False` the zones' depth and parent are not
+        kept (less memory for statistics); they are read again when needed."""
+        return cls(read_trace(path, progress=progress, tree=tree))
+
+    def ensure_tree(self):
+        if not self.data.zones.tree:
+            self.data = read_trace(self.path, tree=True)
 
     # -- metadata -----------------------------------------------------------
     @property
@@ -129,6 +135,7 @@ class Trace:
 
     def self_times(self, dur: np.ndarray | None = None) -> np.ndarray:
         """Span minus the spans of the direct children (as Tracy computes self time)."""
+        self.ensure_tree()
         z = self.data.zones
         if dur is None:
             dur = self.durations()
@@ -150,6 +157,7 @@ class Trace:
         """
         import pandas as pd
 
+        self.ensure_tree()
         d, z = self.data, self.data.zones
         s = d.srclocs
         slot = z.srcloc.astype(np.int64) + SrcLocs.OFFSET

@@ -83,11 +83,14 @@ def _int24(a: np.ndarray) -> np.ndarray:
     return out.view("<u4").ravel()
 
 
-def read_trace(path, *, progress=None, threaded=True) -> TraceData:
+def read_trace(path, *, progress=None, threaded=True, tree=True) -> TraceData:
+    """Read a capture. `tree=False` skips the zones' depth and parent columns."""
     container = Container(path)
     try:
         stream = Stream(container, threaded=threaded, progress=progress)
-        return _Reader(stream, container).read()
+        reader = _Reader(stream, container)
+        reader.tree = tree
+        return reader.read()
     finally:
         container.close()
 
@@ -365,7 +368,7 @@ class _Reader:
         total, vectors, n_threads = s.unpack(struct.Struct("<QQQ"))
         if total * 26 > self.c.max_payload or n_threads > 1 << 24:
             raise self.corrupt(f"{total} zones in {n_threads} threads")
-        zones = timeline.ZoneColumns(total)
+        zones = timeline.ZoneColumns(total, tree=self.tree)
         state = np.zeros(timeline.HEAD + 2 * 64, np.int64)
         thread_head = struct.Struct("<QQQBi" if ver >= _v(0, 11, 1) else "<QQQB")
         ranges, msg_threads = [], {}

@@ -31,6 +31,7 @@ def parse_cpu_py(buf, pos, state, start, end, srcloc, extra, depth, parent):
     stackcap, vecs = int(state[STACKCAP]), int(state[VECS])
     stack = [int(v) for v in state[HEAD:HEAD + 2 * sp]]
     length = len(buf)
+    tree = len(depth) > 0 or len(parent) > 0
     status = NEED_BYTES
     while True:
         if stack[-1] > 0:
@@ -49,8 +50,9 @@ def parse_cpu_py(buf, pos, state, start, end, srcloc, extra, depth, parent):
             end[out] = -1
             srcloc[out] = sl
             extra[out] = ex
-            depth[out] = min(sp - 1, 65535)
-            parent[out] = stack[-2]
+            if tree:
+                depth[out] = min(sp - 1, 65535)
+                parent[out] = stack[-2]
             stack[-1] -= 1
             if children:
                 vecs += 1
@@ -80,14 +82,17 @@ HAVE_EXTENSION = _parse_cpu_c is not None
 class ZoneColumns:
     """Growable column arrays for CPU zones of all threads."""
 
-    def __init__(self, capacity: int):
+    def __init__(self, capacity: int, tree: bool = True):
+        """`tree=False` leaves depth and parent empty: 6 bytes a zone less, for
+        statistics that need no nesting."""
         capacity = max(int(capacity), 16)
+        self.tree = tree
         self.start = np.empty(capacity, np.int64)
         self.end = np.empty(capacity, np.int64)
         self.srcloc = np.empty(capacity, np.int16)
         self.extra = np.empty(capacity, np.uint32)
-        self.depth = np.empty(capacity, np.uint16)
-        self.parent = np.empty(capacity, np.int32)
+        self.depth = np.empty(capacity if tree else 0, np.uint16)
+        self.parent = np.empty(capacity if tree else 0, np.int32)
         self.count = 0
 
     NAMES = ("start", "end", "srcloc", "extra", "depth", "parent")
@@ -100,6 +105,8 @@ class ZoneColumns:
         new = max(minimum, self.capacity * 2)
         for name in self.NAMES:
             old = getattr(self, name)
+            if not len(old):
+                continue
             arr = np.empty(new, old.dtype)
             arr[:self.count] = old[:self.count]
             setattr(self, name, arr)
@@ -107,4 +114,6 @@ class ZoneColumns:
     def trim(self):
         # Views, not copies: a copy would double the peak memory for a moment.
         for name in self.NAMES:
-            setattr(self, name, getattr(self, name)[:self.count])
+            arr = getattr(self, name)
+            if len(arr):
+                setattr(self, name, arr[:self.count])
