@@ -145,19 +145,24 @@ def group_stats(trace: Trace, *, by="name", self_time=False, thread=None):
     for part in zone_selection(trace, thread):
         slices += [slice(a, min(a + CHUNK, part.stop)) for a in range(part.start, part.stop, CHUNK)]
 
+    def counted():
+        """(keys, times) of the zones that count, a chunk at a time."""
+        for sl in slices:
+            k = keys_of(sl)
+            t, ok = times_of(sl)
+            ok = ok & (k >= 0)
+            yield k[ok], t[ok]
+
     # Pass 1: how many zones count, per key.
     domain = (len(trace.strings) + 1) if by in ("name", "dispatch") else 65536
     if by == "op":
         domain = max(len(keys_of.op_names), 1)
     counts = np.zeros(domain, np.int64)
     tmax = 0
-    for sl in slices:
-        k = keys_of(sl)
-        t, ok = times_of(sl)
-        ok = ok & (k >= 0)
-        counts += np.bincount(k[ok], minlength=domain)
-        if ok.any():
-            tmax = max(tmax, int(t[ok].max()))
+    for k, t in counted():
+        counts += np.bincount(k, minlength=domain)
+        if len(t):
+            tmax = max(tmax, int(t.max()))
     keys = np.flatnonzero(counts)
     counts = counts[keys]
     n = int(counts.sum())
@@ -168,25 +173,18 @@ def group_stats(trace: Trace, *, by="name", self_time=False, thread=None):
     if tmax <= TIME_MASK and len(keys) < (1 << (64 - TIME_BITS - 1)):
         packed = np.empty(n, np.uint64)
         at = 0
-        for sl in slices:
-            k = keys_of(sl)
-            t, ok = times_of(sl)
-            ok = ok & (k >= 0)
-            m = int(ok.sum())
-            packed[at:at + m] = (dense[k[ok]].astype(np.uint64) << np.uint64(TIME_BITS)) | \
-                t[ok].astype(np.uint64)
-            at += m
+        for k, t in counted():
+            packed[at:at + len(k)] = (dense[k].astype(np.uint64) << np.uint64(TIME_BITS)) | \
+                t.astype(np.uint64)
+            at += len(k)
         packed.sort()
         np.bitwise_and(packed, np.uint64(TIME_MASK), out=packed)
         values = packed.view(np.int64)
-    else:  # pragma: no cover - zones longer than 73 minutes
+    else:  # zones longer than 73 minutes: sort pairs instead
         gs, ts = [], []
-        for sl in slices:
-            k = keys_of(sl)
-            t, ok = times_of(sl)
-            ok = ok & (k >= 0)
-            gs.append(dense[k[ok]])
-            ts.append(t[ok])
+        for k, t in counted():
+            gs.append(dense[k])
+            ts.append(t)
         g, t = np.concatenate(gs), np.concatenate(ts)
         values = t[np.lexsort((t, g))]
         del g, t, gs, ts

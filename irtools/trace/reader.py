@@ -254,24 +254,24 @@ class _Reader:
             strings.append(s.read(length).decode("utf-8", "replace"))
             old_to_index[old] = i
         s.what = "the string pointer map"
-        ptr_to_index = {}
-        for _ in range(self._n(16)):
-            client, old = s.unpack(struct.Struct("<QQ"))
-            idx = old_to_index.get(old)
-            if idx is not None:
-                ptr_to_index[client] = idx
+        ptr_to_index = self._pointer_map(old_to_index)
         s.what = "the thread names"
-        thread_names = {}
-        for _ in range(self._n(16)):
-            tid, old = s.unpack(struct.Struct("<QQ"))
-            idx = old_to_index.get(old)
-            if idx is not None:
-                thread_names[tid] = strings[idx]
+        thread_names = {tid: strings[i] for tid, i in self._pointer_map(old_to_index).items()}
         s.skip(24 * self._n(24))  # external thread names
         s.what = "the thread compression tables"
         thread_ids = [int(t) for t in s.array(self._n(8), "<u8")]
         s.skip(8 * self._n(8))  # external threads
         return strings, ptr_to_index, thread_names, thread_ids
+
+    def _pointer_map(self, old_to_index) -> dict:
+        """A list of (key, string pointer) pairs, as key -> string index."""
+        pairs = self.s.array(self._n(16), np.dtype([("key", "<u8"), ("old", "<u8")]))
+        out = {}
+        for key, old in zip(pairs["key"].tolist(), pairs["old"].tolist()):
+            idx = old_to_index.get(old)
+            if idx is not None:
+                out[key] = idx
+        return out
 
     def read_srclocs(self, ptr_to_index) -> SrcLocs:
         s = self.s
