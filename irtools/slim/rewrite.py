@@ -185,7 +185,7 @@ def _write_archive(store: BlobStore, handle, path):
             index.add_from_file_handle(blob.key, spool, blob.length, offset=blob.offset)
     try:  # the archive goes into the temporary file atomic_output opened for us
         index.create_archive_file(f"/proc/self/fd/{handle.fileno()}")
-    except ValueError as err:
+    except (ValueError, IndexError, RuntimeError, OSError) as err:  # IREE status errors
         raise OutputError(f"cannot write the parameter archive: {err}", path=path,
                           fix="free some disk space or choose another path") from err
 

@@ -208,9 +208,9 @@ class Scanner:
             else:
                 const.action = "context"
         if const.action != "moved":
-            self.store.discard()
             self._flush_held()
             self.policy.keep(const, original())
+            self.store.discard()
         self.constants.append(const)
 
     def _decide(self, const, ty, original) -> str:
