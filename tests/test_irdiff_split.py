@@ -1,0 +1,45 @@
+"""`ir split`: one file per snapshot, lossless, and each module snapshot parses with iree-opt."""
+
+from __future__ import annotations
+
+import bisect
+import re
+import subprocess
+
+from tests._irdiff_dumps import dumps, run_cli, tool  # noqa: F401
+
+
+def test_split_is_lossless_and_parses(dumps, tmp_path):
+    dump = dumps("a_mm_elem", "am")
+    out = tmp_path / "split"
+    code, _, err = run_cli("split", dump, "-o", out)
+    assert code == 0, err
+    files = sorted(out.iterdir())
+    assert len(files) == dump.read_bytes().count(b"\n// -----// IR Dump ") + 1
+    assert b"".join(f.read_bytes() for f in files) == dump.read_bytes()
+
+    # Parse every snapshot in one iree-opt run: headers become split markers.
+    combined = tmp_path / "all.mlir"
+    starts, line = [], 1
+    with open(combined, "wb") as sink:
+        for k, f in enumerate(files):
+            body = f.read_bytes().split(b"\n", 1)[1]
+            if k:
+                sink.write(b"// -----\n")
+                line += 1
+            starts.append(line)
+            sink.write(body if body.endswith(b"\n") else body + b"\n")
+            line += body.count(b"\n") + (not body.endswith(b"\n"))
+    result = subprocess.run([tool("iree-opt"), "--split-input-file", str(combined), "-o", "/dev/null"],
+                            capture_output=True, text=True, timeout=600)
+    bad = {}
+    for m in re.finditer(r"all\.mlir:(\d+):\d+: error: (.*)", result.stderr):
+        bad.setdefault(bisect.bisect_right(starts, int(m.group(1))) - 1, m.group(2))
+    # IREE 3.13 prints the message of vm.cond_fail/vm.fail with unescaped quotes, so
+    # those few VM-stage snapshots do not round-trip; every other snapshot must parse.
+    for k, message in bad.items():
+        text = files[k].read_bytes()
+        assert b"vm.cond_fail" in text or b"vm.fail" in text, (files[k].name, message)
+        assert "not found for custom op" in message, (files[k].name, message)
+    print(f"{len(files)} snapshots, {len(files) - len(bad)} parse, {len(bad)} hit the VM string bug")
+    assert len(bad) <= 0.02 * len(files)
