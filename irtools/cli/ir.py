@@ -74,7 +74,7 @@ def add_parser(subparsers):
 
     p = command("capture", "run iree-compile with the dump flags and index the dump", _capture)
     p.add_argument("model", help="the .mlir input")
-    p.add_argument("-o", "--output", required=True, metavar="DUMP", help="where the dump goes")
+    p.add_argument("-o", "--output", metavar="DUMP", help="where the dump goes (required)")
     p.add_argument("--module-scope", action="store_true", help="print the whole module each time")
     p.add_argument("--timeout", type=float, default=None, help="seconds before iree-compile is stopped")
     p.add_argument("flags", nargs=argparse.REMAINDER, help="-- then iree-compile flags")
@@ -116,7 +116,9 @@ def _emit(rows, columns, fmt, table):
     else:
         from irtools.render import stdout_console
 
-        stdout_console().print(table())
+        # Off a terminal, keep whole names rather than fit 80 columns.
+        wide = {} if sys.stdout.isatty() else {"width": 240}
+        stdout_console(**wide).print(table())
 
 
 def _passes(args):
@@ -181,14 +183,33 @@ def _split(args):
     return 0
 
 
+def _split_capture_args(rest, output, module_scope, timeout=None):
+    """Our own options may follow MODEL; everything after `--` goes to iree-compile."""
+    mine, flags = (rest[:rest.index("--")], rest[rest.index("--") + 1:]) if "--" in rest else (rest, [])
+    it = iter(mine)
+    for arg in it:
+        if arg in ("-o", "--output"):
+            output = next(it, None)
+        elif arg.startswith("--output="):
+            output = arg.split("=", 1)[1]
+        elif arg == "--module-scope":
+            module_scope = True
+        elif arg == "--timeout":
+            timeout = float(next(it, "0")) or None
+        else:
+            flags.append(arg)
+    return flags, (output, module_scope, timeout)
+
+
 def _capture(args):
     from irtools.irdiff.capture import capture
     from irtools.render import progress_bar
     from irtools.render.ir import passes_table  # noqa: F401  (keeps the render import cheap to test)
 
-    flags = list(args.flags)
-    if flags[:1] == ["--"]:
-        flags = flags[1:]
+    flags, mine = _split_capture_args(list(args.flags), args.output, args.module_scope, args.timeout)
+    args.output, args.module_scope, args.timeout = mine
+    if not args.output:
+        raise UsageError("capture needs -o DUMP", fix="irtools ir capture MODEL.mlir -o dump.txt -- FLAGS")
     if not os.path.isfile(args.model):
         raise UsageError("the model file does not exist", path=args.model)
     with progress_bar("compiling", unit_bytes=True) as progress:

@@ -1,0 +1,110 @@
+"""`irtools ir` subcommands on real dumps: formats, filters, diff options, history, capture."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from tests._irdiff_dumps import MODELS, dumps, run_cli  # noqa: F401
+
+DISPATCH = "main_dispatch_0_matmul_256x512x512_f32"
+
+
+def test_passes_formats_and_filters(dumps):
+    path = dumps("a_mm_elem", "am")
+    code, out, _ = run_cli("passes", path, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and len(rows) == path.read_bytes().count(b"IR Dump")
+    assert {"index", "when", "pass", "arg", "op", "symbol", "bytes", "changed"} <= set(rows[0])
+    assert {r["changed"] for r in rows} <= {"true", "false", "unknown"}
+    assert any(r["symbol"] == DISPATCH for r in rows)
+
+    code, out, _ = run_cli("passes", path, "--changed", "--pass", "Canonicalizer", "--format", "json")
+    rows = json.loads(out)
+    assert rows and all(r["changed"] == "true" and "Canonicalizer" in r["pass"] for r in rows)
+
+    code, out, _ = run_cli("passes", path, "--symbol", "@" + DISPATCH, "--format", "json")
+    assert json.loads(out) and all(r["symbol"] == DISPATCH for r in json.loads(out))
+
+    code, out, _ = run_cli("passes", path)
+    assert code == 0 and "changed" in out
+
+
+def test_diff_default_is_state_before_the_pass(dumps):
+    path = dumps("a_mm_elem", "ba")
+    code, out, _ = run_cli("passes", path, "--changed", "--format", "json")
+    n = json.loads(out)[0]["index"]
+    code, out, _ = run_cli("diff", path, n)
+    assert code == 0
+    assert out.startswith(f"--- #{n - 1} before") and f"+++ #{n} after" in out
+    code, out, _ = run_cli("diff", path, n - 1, n, "--strip-locs", "--renumber", "--sort-attrs", "-U", "1")
+    assert code == 0 and "@@" in out
+
+
+def test_normalisation_options():
+    from irtools.irdiff.diff import Options, normalise
+
+    a = ['%x = arith.addi %a, %b {b = 1, a = 2} : i32 loc("f.py":3:1)', '#loc1 = loc("f.py":1:1)']
+    b = ['%y = arith.addi %c, %d {a = 2, b = 1} : i32 loc(#loc1)']
+    opts = Options(strip_locs=True, renumber=True, sort_attrs=True)
+    assert list(normalise(a, opts)) == list(normalise(b, opts))
+    assert list(normalise(a, Options())) != list(normalise(b, Options()))
+
+
+def test_huge_lines_are_hashed_and_elided(tmp_path):
+    hexa = "0x" + "ab" * 1_500_000
+    hexb = "0x" + "ab" * 1_499_999 + "cd"
+
+    def snap(pass_name, blob):
+        return (f"// -----// IR Dump After {pass_name}: p //----- //\n"
+                f"util.func public @main() -> tensor<3000000xi8> {{\n"
+                f"  %cst = arith.constant dense<\"{blob}\"> : tensor<3000000xi8>\n"
+                f"  util.return %cst : tensor<3000000xi8>\n}}\n\n")
+
+    path = tmp_path / "huge.txt"
+    path.write_text(snap("APass", hexa) + snap("BPass", hexa) + snap("CPass", hexb))
+    code, out, _ = run_cli("diff", path, 0, 1)
+    assert code == 0 and out == ""          # same huge line: no diff
+    code, out, _ = run_cli("diff", path, 1, 2)
+    assert code == 0 and "elided line of" in out and len(out) < 2000
+    code, out, _ = run_cli("show", path, 2)
+    assert "elided line of" in out and len(out) < 2000
+    code, out, _ = run_cli("passes", path, "--format", "json")
+    assert [r["changed"] for r in json.loads(out)] == ["unknown", "false", "true"]
+
+
+def test_show_symbol_and_history(dumps):
+    path = dumps("a_mm_elem", "am")
+    code, out, _ = run_cli("passes", path, "--format", "json")
+    last = json.loads(out)[-1]["index"]
+    rows = [r for r in json.loads(out) if r["symbol"] == DISPATCH]
+    code, out, _ = run_cli("show", path, rows[-1]["index"], "--symbol", "@" + DISPATCH)
+    assert code == 0 and out.lstrip().startswith(("func.func @" + DISPATCH, "llvm.func @" + DISPATCH))
+    assert out.rstrip().endswith("}")
+    code, out, _ = run_cli("history", path, "@" + DISPATCH, "--format", "json")
+    history = json.loads(out)
+    assert code == 0 and len(history) > 5
+    assert all(h["added"] + h["removed"] > 0 for h in history)
+    code, out, err = run_cli("show", path, last + 1)
+    assert code == 2 and "there is no snapshot" in err
+
+
+def test_capture_is_exact(tmp_path):
+    out = tmp_path / "cap.txt"
+    code, _, err = run_cli("capture", MODELS / "a_mm_elem.mlir", "-o", out, "--",
+                           "--iree-hal-target-device=local",
+                           "--iree-hal-local-target-device-backends=llvm-cpu",
+                           "--iree-llvmcpu-target-cpu=host")
+    assert code == 0, err
+    code, text, _ = run_cli("passes", out, "--format", "json")
+    rows = json.loads(text)
+    assert {r["changed"] for r in rows if r["when"] == "after"} <= {"true", "false"}
+    assert "passes changed the IR" in err
+
+
+def test_capture_failure_is_one_line(tmp_path):
+    bad = tmp_path / "bad.mlir"
+    bad.write_text("this is not mlir\n")
+    code, _, err = run_cli("capture", bad, "-o", tmp_path / "d.txt")
+    assert code == 2 and "iree-compile exited" in err and not (tmp_path / "d.txt").exists()
