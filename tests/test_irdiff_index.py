@@ -6,7 +6,7 @@ import pytest
 
 from irtools.errors import DumpError
 from irtools.irdiff.header import parse_header
-from irtools.irdiff.index import scan
+from irtools.irdiff.index import count_lines, scan
 from tests._irdiff_dumps import dumps, run_cli  # noqa: F401
 
 
@@ -33,6 +33,7 @@ def test_index_matches_grep_and_covers_the_file(dumps):
     path = dumps("a_mm_elem", "ba")
     data = path.read_bytes()
     idx = scan(path, chunk=1 << 16)   # small chunks: headers straddle chunk ends
+    count_lines(idx)
     assert len(idx) == data.count(b"IR Dump")
     assert idx[0].start == 0 and idx[-1].end == len(data)
     assert all(a.end == b.start for a, b in zip(idx.snapshots, idx.snapshots[1:]))

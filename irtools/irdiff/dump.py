@@ -10,7 +10,7 @@ from irtools.errors import DumpError, UsageError
 from irtools.irdiff import mlir
 from irtools.irdiff.changed import CHANGED, UNKNOWN, changed_flags
 from irtools.irdiff.diff import Diff, Options, normalise, read_lines
-from irtools.irdiff.index import scan
+from irtools.irdiff.index import count_lines, scan
 from irtools.irdiff.text import content_end
 
 COLUMNS = ["index", "when", "pass", "arg", "op", "symbol", "lines", "bytes", "changed"]
@@ -61,6 +61,7 @@ class Dump:
     def rows(self, *, changed=False, pass_re=None, symbol=None, progress=None) -> list:
         """One dict per snapshot with the COLUMNS keys, filtered as asked."""
         flags = self.flags(progress=progress)
+        count_lines(self.index)
         pattern = re.compile(pass_re) if pass_re else None
         symbol = symbol.lstrip("@") if symbol else None
         out = []

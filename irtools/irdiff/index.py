@@ -62,6 +62,7 @@ class Index:
     module_scope: bool = False
     warnings: list = field(default_factory=list)
     crlf: bool = False
+    lines_counted: bool = False
 
     def __len__(self):
         return len(self.snapshots)
@@ -77,7 +78,7 @@ def scan(path, *, progress=None, chunk=CHUNK, require=True) -> Index:
         raise DumpError("this is a directory, not a dump file", path=path,
                         fix="pass the dump file; a --mlir-print-ir-tree-dir folder is read by open_dump")
     try:
-        handle = open(path, "rb")
+        handle = open(path, "rb", buffering=0)
     except OSError as err:
         raise DumpError(f"cannot open the dump: {err.strerror}", path=path) from err
     with handle:
@@ -92,71 +93,79 @@ def scan(path, *, progress=None, chunk=CHUNK, require=True) -> Index:
 
 def _scan(handle, idx, progress, chunk):
     snaps = idx.snapshots
-    carry = b""             # the unfinished last line of the previous chunk, if short
-    base = 0                # file offset of data[0]
-    line_start = True       # data[0] starts a line
+    buf = bytearray(chunk + 64)
+    view = memoryview(buf)
+    keep = 0                # bytes carried over at buf[0:keep]: an unfinished short last line
+    base = 0                # file offset of buf[0]
+    line_start = True       # buf[0] starts a line
     misplaced = 0
-    nl_total = 0
+    marker = None
     while True:
-        block = handle.read(chunk)
-        if not block:
+        got = handle.readinto(view[keep:keep + chunk])
+        if not got:
             break
-        data = carry + block if carry else block
-        pos = 0   # newlines before `pos` are already counted
-        i = data.find(_MARK)
+        n = keep + got
+        if marker is None:
+            marker = _marker(buf, n)
+        i = buf.find(marker, 0, n)
         while i >= 0:
-            head = _header_start(data, i, line_start)
-            if head is None:
-                if _looks_misplaced(data, i):
-                    misplaced += 1
-            else:
-                n = data.count(b"\n", pos, head)
-                if snaps:
-                    snaps[-1].lines += n
-                else:
-                    nl_total += n
-                pos = head
-                eol = data.find(b"\n", i)
-                text = data[head:eol] if eol >= 0 else _read_line(handle, base + head)
-                snap = _make(idx, text, base + head, len(snaps))
+            if (i == 0 and line_start) or (i > 0 and buf[i - 1] == 10):
+                eol = buf.find(b"\n", i, n)
+                raw = bytes(buf[i:eol]) if eol >= 0 else _read_line(handle, base + i)
+                snap = _make(idx, raw, base + i, len(snaps))
                 if snap is not None:
                     if snaps:
                         snaps[-1].end = snap.start
                     snaps.append(snap)
-            i = data.find(_MARK, i + len(_MARK))
-        n = data.count(b"\n", pos)
-        if snaps:
-            snaps[-1].lines += n
-        last_nl = data.rfind(b"\n")
-        tail = len(data) - (last_nl + 1)
-        if tail < 64 and (last_nl >= 0 or line_start):
-            carry, line_start = data[last_nl + 1:], True
+            else:
+                misplaced += 1
+            i = buf.find(marker, i + len(marker), n)
+        last_nl = buf.rfind(b"\n", 0, n)
+        tail = n - (last_nl + 1)
+        if tail < len(marker) and (last_nl >= 0 or line_start):
+            buf[0:tail] = buf[last_nl + 1:n]
+            keep, line_start = tail, True
         else:
-            carry, line_start = b"", data.endswith(b"\n")
-        base += len(data) - len(carry)
+            keep, line_start = 0, buf[n - 1] == 10
+        base += n - keep
         if progress:
             progress(base, idx.size)
     if snaps:
-        snaps[-1].end = base + len(carry)
+        snaps[-1].end = base + keep
         idx.preamble = snaps[0].start
     if misplaced:
         idx.warnings.append(
-            f"{misplaced} 'IR Dump' markers are not at the start of a line: the output of a "
+            f"{misplaced} 'IR Dump' headers are not at the start of a line: the output of a "
             "threaded compile is interleaved; recompile with --mlir-disable-threading")
 
 
-def _header_start(data, i, line_start):
-    """Offset of the header line holding the marker at `i`, or None if it is not one."""
+def _marker(buf, n):
+    """The header prefix this dump uses; the long marker lets `find` skip fast."""
     for prefix in PREFIXES:
-        j = i - len(prefix)
-        if j >= 0 and data[j:i] == prefix:
-            if (j == 0 and line_start) or (j > 0 and data[j - 1] == 10):
-                return j
-    return None
+        if buf.find(prefix + _MARK, 0, n) >= 0:
+            return prefix + _MARK
+    return PREFIXES[0] + _MARK
 
 
-def _looks_misplaced(data, i):
-    return any(data[max(0, i - len(p)):i] == p for p in PREFIXES)
+def count_lines(idx, *, progress=None):
+    """Fill `lines` of every snapshot (a second, cheap pass; the index itself skips it)."""
+    if idx.lines_counted:
+        return
+    buf = bytearray(CHUNK)
+    with open(idx.path, "rb", buffering=0) as f:
+        for s in idx.snapshots:
+            f.seek(s.start)
+            left, total = s.end - s.start, 0
+            while left > 0:
+                got = f.readinto(memoryview(buf)[:min(left, len(buf))])
+                if not got:
+                    break
+                total += buf.count(b"\n", 0, got)
+                left -= got
+            s.lines = total
+            if progress:
+                progress(s.end, idx.size)
+    idx.lines_counted = True
 
 
 def _read_line(handle, offset):
