@@ -72,18 +72,28 @@ def op_end(text: bytes, start: int, indent: int) -> int:
 
 
 def find_ops(text: bytes, op: str, symbol: str = "", *, start: int = 0, end: int | None = None):
-    """Yield `(start, end, indent)` of each op `op` (with `@symbol` if given) in `text`."""
+    """Yield `(start, end, indent)` of each op `op` (with `@symbol` if given) in `text`.
+
+    A literal search finds candidates fast; the line pattern then checks each one.
+    """
     pattern = _op_pattern(op, symbol)
+    needle = ("@" + symbol if symbol else op.split(".")[-1]).encode()
     end = len(text) if end is None else end
     pos = start
     while True:
-        m = pattern.search(text, pos, end)
-        if m is None:
+        hit = text.find(needle, pos, end)
+        if hit < 0:
             return
+        line = text.rfind(b"\n", start, hit) + 1
+        eol = text.find(b"\n", hit, end)
+        m = pattern.match(text, line, end if eol < 0 else eol)
+        if m is None:
+            pos = hit + len(needle)
+            continue
         indent = len(m.group(1))
-        stop = op_end(text, m.start(1), indent)
-        yield m.start(1), stop, indent
-        pos = stop
+        stop = op_end(text, line, indent)
+        yield line, stop, indent
+        pos = max(stop, hit + len(needle))
 
 
 def find_symbol(text: bytes, symbol: str):
