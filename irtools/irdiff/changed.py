@@ -152,10 +152,15 @@ _SLICE_LIMIT = 64 << 20
 
 
 def scrub_fixedpoint(block):
-    # The mark sits on the module's first line, near the top.
-    if block.find(b"iree.fixedpoint", 0, 1 << 20) < 0:
+    # The mark sits on the module's own line, the first after the aliases.
+    start = 0 if block.startswith(b"module") else block.find(b"\nmodule") + 1
+    if start < 0 or start == 0 and not block.startswith(b"module"):
         return block
-    return _FIXEDPOINT.sub(b"", block[:1 << 20]) + block[1 << 20:]
+    end = block.find(b"\n", start)
+    end = len(block) if end < 0 else end
+    if block.find(b"iree.fixedpoint", start, end) < 0:
+        return block
+    return block[:start] + _FIXEDPOINT.sub(b"", block[start:end]) + block[end:]
 
 
 def _module_scope(snaps, dep, f):

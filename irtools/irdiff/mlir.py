@@ -1,9 +1,10 @@
 """MLIR-aware slicing of printed IR: find an op by name and symbol, cut it out by nesting.
 
 The MLIR printer nests regions by indentation: an op that opens a region at
-indent k closes it on the first later line at indent <= k that is not a block
-label (`^bb1:`), and that line starts with `}`. Strings never hold raw newlines,
-so this holds even for huge hex constants, and it costs one regex search per op.
+indent k closes it on the first later line that is `}` at indent k (everything
+inside is deeper; block labels `^bb1:` sit at k but never start with `}`).
+Strings never hold raw newlines, so this holds even for huge hex constants, and
+it costs one `bytes.find` per op.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import re
 
 _ALIAS_DEF = re.compile(rb"^([#!][\w$.-]+) = ", re.M)
-_ENDERS = {}
 
 
 def leading_aliases(text: bytes) -> dict:
@@ -54,20 +54,21 @@ def _op_pattern(op: str, symbol: str):
 
 
 def op_end(text: bytes, start: int, indent: int) -> int:
-    """End (exclusive, at the line end) of the op whose first line starts at `start`."""
+    """End (exclusive, at the line end) of the op whose first line starts at `start`.
+
+    Its region closes on the first later line that holds `}` at the op's own indent:
+    lines inside are indented deeper, and block labels (`^bb1:`) do not start with `}`.
+    """
     eol = text.find(b"\n", start)
     if eol < 0:
         return len(text)
     line = text[start:eol].rstrip()
-    if not (line.endswith(b"{") or line.endswith(b"({")):
+    if not line.endswith(b"{"):
         return eol
-    ender = _ENDERS.get(indent)
-    if ender is None:
-        ender = _ENDERS[indent] = re.compile(rb"\n {0,%d}(?=[^ ^\n])" % indent)
-    m = ender.search(text, eol)
-    if m is None:
+    close = text.find(b"\n" + b" " * indent + b"}", eol)
+    if close < 0:
         return len(text)
-    close_eol = text.find(b"\n", m.end())
+    close_eol = text.find(b"\n", close + 1)
     return len(text) if close_eol < 0 else close_eol
 
 
