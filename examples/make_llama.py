@@ -285,21 +285,22 @@ def _write_prefill(out, cfg: Config):
         b.line(f"// ---- layer {i} ----")
         xn = b.rmsnorm(x, s, p + "attn_norm")
         q, k, v = (b.matmul(xn, b.weight(p + f"attn.w{c}", (h, h)), s, h, h) for c in "qkv")
-        for src, name in ((k, "k_all"), (v, "v_all")):
-            dst = b.name("cache")
-            whole = k_all if name == "k_all" else v_all
-            b.line(f"{dst} = tensor.insert_slice {src} into {whole}[{i}, 0, 0] [1, {s}, {h}] [1, 1, 1] "
-                   f": {_ty((s, h))} into {cache}")
-            if name == "k_all":
-                k_all = dst
-            else:
-                v_all = dst
+        k_all = _store_layer(b, k, k_all, i, s, h, cache)
+        v_all = _store_layer(b, v, v_all, i, s, h, cache)
         a = b.attention(q, k, v, s, s, causal=True)
         x = b.add(x, b.matmul(a, b.weight(p + "attn.wo", (h, h)), s, h, h), (s, h))
         x = b.add(x, b.ffn(b.rmsnorm(x, s, p + "ffn_norm"), s, p), (s, h))
     logits = b.head(x, s)
     b.line(f"return {logits}, {k_all}, {v_all} : {_ty((s, cfg.vocab))}, {cache}, {cache}")
     out.write("  }\n")
+
+
+def _store_layer(b, src, into, layer, s, h, cache) -> str:
+    """Write one layer's (s, h) keys or values into the cache; returns the new cache value."""
+    dst = b.name("cache")
+    b.line(f"{dst} = tensor.insert_slice {src} into {into}[{layer}, 0, 0] [1, {s}, {h}] [1, 1, 1] "
+           f": {_ty((s, h))} into {cache}")
+    return dst
 
 
 def _write_decode(out, cfg: Config):
@@ -324,14 +325,10 @@ def _write_decode(out, cfg: Config):
             b.line(f"{whole} = tensor.concat dim(0) {past}, {new} : ({_ty((s, h))}, {_ty((1, h))}) -> {_ty((s + 1, h))}")
             b.line(f"{window} = tensor.extract_slice {whole}[1, 0] [{s}, {h}] [1, 1] : {_ty((s + 1, h))} to {_ty((s, h))}")
             full[tag] = whole
-            dst = b.name("cache")
-            into = k_out if tag == "k" else v_out
-            b.line(f"{dst} = tensor.insert_slice {window} into {into}[{i}, 0, 0] [1, {s}, {h}] [1, 1, 1] "
-                   f": {_ty((s, h))} into {cache}")
             if tag == "k":
-                k_out = dst
+                k_out = _store_layer(b, window, k_out, i, s, h, cache)
             else:
-                v_out = dst
+                v_out = _store_layer(b, window, v_out, i, s, h, cache)
         a = b.attention(q, full["k"], full["v"], 1, s + 1, causal=False)
         x = b.add(x, b.matmul(a, b.weight(p + "attn.wo", (h, h)), 1, h, h), (1, h))
         x = b.add(x, b.ffn(b.rmsnorm(x, 1, p + "ffn_norm"), 1, p), (1, h))
