@@ -1,0 +1,1 @@
+"""`irtools run`: compile and run a model on each target under Tracy, into a run directory."""

@@ -1,0 +1,171 @@
+"""The run directory that `irtools run` writes, and reading it back.
+
+    NAME/manifest.json                  tools, commands, timings, statuses of every step
+    NAME/inputs/FUNCTION/inputN.npy     the seeded random inputs (shared by all targets)
+    NAME/BACKEND/module.vmfb            one compile per backend (llvm-cpu, vmvx, vulkan...)
+    NAME/BACKEND/compile.log
+    NAME/BACKEND/sources/               executable sources (--iree-hal-dump-executable-sources-to)
+    NAME/BACKEND/ir/dump.mlir           per-pass IR, with --ir-dump
+    NAME/BACKEND/DEVICE/FUNCTION/       one run: trace.tracy, profile.ireeprof, run.json, logs
+
+`run.json` repeats the run's manifest entry, so a run's own folder can be
+passed wherever a run directory is accepted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from irtools._io import atomic_output
+from irtools.errors import UsageError
+
+MANIFEST = "manifest.json"
+RUN_FILE = "run.json"
+SCHEMA = 1
+
+
+@dataclass
+class RunInfo:
+    """One function run on one target and device, as recorded in the manifest."""
+
+    name: str                      # "llvm-cpu/local-task/prefill"
+    target: str                    # as asked: "llvm-cpu", "llvm-cpu@local-sync", "vulkan"
+    backend: str
+    device: str
+    function: str
+    status: str                    # ok | failed | skipped | compile-failed | compile-only
+    root: Path                     # the run directory holding manifest.json
+    entry: dict = field(default_factory=dict, repr=False)
+
+    def _path(self, key):
+        value = self.entry.get(key)
+        return self.root / value if value else None
+
+    @property
+    def dir(self) -> Path:
+        return self.root / self.entry["dir"]
+
+    @property
+    def trace(self) -> Path | None:
+        path = self._path("trace")
+        return path if path and path.is_file() else None
+
+    @property
+    def profile(self) -> Path | None:
+        path = self._path("profile")
+        return path if path and path.is_file() else None
+
+    @property
+    def sources(self) -> Path | None:
+        return self._path("sources")
+
+    @property
+    def ir_dump(self) -> Path | None:
+        path = self._path("ir_dump")
+        return path if path and path.exists() else None
+
+    @property
+    def vmfb(self) -> Path | None:
+        return self._path("vmfb")
+
+    @property
+    def error(self) -> str | None:
+        return self.entry.get("error")
+
+    def source_of(self, dispatch: str) -> Path | None:
+        """The executable source file of a dispatch (`prefill_dispatch_3_matmul_...`)."""
+        folder = self.sources
+        if folder is None or not folder.is_dir():
+            return None
+        m = re.match(r"(.+?_dispatch_\d+)", dispatch)
+        if not m:
+            return None
+        hits = sorted(folder.glob(f"*_{m.group(1)}.mlir"))
+        return hits[0] if hits else None
+
+
+def is_run_dir(path) -> bool:
+    path = Path(path)
+    return path.is_dir() and ((path / MANIFEST).is_file() or (path / RUN_FILE).is_file())
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except json.JSONDecodeError as err:
+        raise UsageError(f"not valid JSON: {err.msg}", path=str(path), line=err.lineno,
+                         fix="the run directory is damaged; rerun `irtools run`") from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise UsageError("not an irtools run manifest (schema 1)", path=str(path),
+                         fix="rerun `irtools run` with this version of irtools")
+    return data
+
+
+class RunDir:
+    """A run directory: its manifest and its runs."""
+
+    def __init__(self, root: Path, manifest: dict, only: str | None = None):
+        self.root = root
+        self.manifest = manifest
+        self.runs = [RunInfo(name=e["name"], target=e["target"], backend=e["backend"],
+                             device=e["device"], function=e["function"], status=e["status"],
+                             root=root, entry=e)
+                     for e in manifest.get("runs", []) if only is None or e["name"] == only]
+
+    @classmethod
+    def open(cls, path) -> RunDir:
+        path = Path(path)
+        if (path / MANIFEST).is_file():
+            return cls(path, _read_json(path / MANIFEST))
+        if (path / RUN_FILE).is_file():
+            entry = _read_json(path / RUN_FILE)
+            root = (path / entry["root"]).resolve()
+            return cls(root, _read_json(root / MANIFEST), only=entry["name"])
+        raise UsageError("not a run directory (no manifest.json)", path=str(path),
+                         fix="pass a directory written by `irtools run`, or a .tracy file")
+
+    def select(self, *, target=None, device=None, function=None, traced=False) -> list[RunInfo]:
+        out = []
+        for r in self.runs:
+            if target and target not in (r.target, r.backend):
+                continue
+            if device and device != r.device:
+                continue
+            if function and function != r.function:
+                continue
+            if traced and r.trace is None:
+                continue
+            out.append(r)
+        return out
+
+    def run(self, **filters) -> RunInfo:
+        """The one traced run matching the filters; an error naming the choices otherwise."""
+        hits = self.select(traced=True, **filters)
+        if len(hits) == 1:
+            return hits[0]
+        names = ", ".join(r.name for r in self.select(traced=True)) or "none"
+        what = "no traced run matches" if not hits else "several runs match"
+        raise UsageError(f"{what} in this run directory (traced runs: {names})",
+                         path=str(self.root),
+                         fix="name one run's folder, e.g. RUN_DIR/llvm-cpu/local-task/prefill")
+
+    def to_pandas(self):
+        import pandas as pd
+
+        return pd.DataFrame([{
+            "name": r.name, "target": r.target, "device": r.device, "function": r.function,
+            "status": r.status, "seconds": r.entry.get("run_seconds"),
+            "trace": str(r.trace) if r.trace else None,
+            "profile": str(r.profile) if r.profile else None, "error": r.error,
+        } for r in self.runs])
+
+
+def write_json(path: Path, data: dict):
+    with atomic_output(path, "w") as f:
+        json.dump(data, f, indent=2, default=os.fspath)
+        f.write("\n")
