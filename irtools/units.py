@@ -7,11 +7,11 @@ _UNITS_NS = ((1_000_000_000, "s"), (1_000_000, "ms"), (1_000, "µs"))
 
 def human_ns(ns) -> str:
     """`25710000000` -> `25.71 s`, as Tracy's statistics view shows times."""
-    if ns is None or ns != ns:  # None or NaN
-        return "-"
     try:
         ns = float(ns)
-    except (TypeError, ValueError):  # pandas' NA
+    except (TypeError, ValueError):  # None, or pandas' NA
+        return "-"
+    if ns != ns:  # NaN
         return "-"
     for scale, unit in _UNITS_NS:
         if abs(ns) >= scale:

@@ -30,17 +30,18 @@ def _add_label_columns(table, labels, name_width=None):
 
 
 # Optional columns, dropped in this order when the terminal is too narrow.
-_DROP_ORDER = ("p99_ns", "p90_ns", "std_ns", "median_ns", "min_ns")
-_WIDTHS = {"op": 11, "src_file": 18, "src_line": 5, "count": 7, "time": 9, "share": 7}
+_DROP_ORDER = ("p99_ns", "p90_ns", "std_ns", "median_ns", "min_ns", "max_ns")
+_WIDTHS = {"op": 11, "src_file": 18, "src_line": 5, "count": 7, "time": 9, "share": 7,
+           "time_source": 8}
 _NAME_MIN = 40
 
 
-def _layout(width: int | None, labels: list):
+def _layout(width: int | None, labels: list, extra=()):
     """Which time columns fit, and how wide the name column can be."""
     cols = list(_TIME_HEADERS)
     hidden = []
-    fixed = sum(_WIDTHS[c] + 2 for c in labels if c != "name") + _WIDTHS["count"] + 2 + \
-        _WIDTHS["share"] + 2
+    fixed = sum(_WIDTHS[c] + 2 for c in [*labels, *extra] if c != "name") + \
+        _WIDTHS["count"] + 2 + _WIDTHS["share"] + 2
     if not width:
         return cols, hidden, None
     for drop in _DROP_ORDER:
@@ -60,7 +61,9 @@ def hotspot_table(frame, title: str | None = None, width: int | None = None) -> 
     labels = [c for c in _label_columns(frame) if c in ("name", "op", "src_file", "src_line")]
     if "name" in labels and "op" in labels:
         labels.remove("op")  # a dispatch name already says its op
-    time_cols, hidden, name_width = _layout(width, labels)
+    # Merged with a HAL profile, a row's times come from Tracy or from the profile.
+    extra = ["time_source"] if "time_source" in frame.columns else []
+    time_cols, hidden, name_width = _layout(width, labels, extra)
     caption = (f"{', '.join(hidden)} hidden to fit the terminal; --format csv has them all"
                if hidden else None)
     table = Table(title=title, title_justify="left", header_style="bold", box=None,
@@ -71,6 +74,8 @@ def hotspot_table(frame, title: str | None = None, width: int | None = None) -> 
     for _col, head in time_cols:
         table.add_column(head, justify="right", no_wrap=True, min_width=9)
     table.add_column("Share", justify="right", no_wrap=True, min_width=7)
+    if extra:
+        table.add_column("From", no_wrap=True, min_width=8)
     for row in frame.itertuples(index=False):
         r = row._asdict()
         cells = [str(r[c]) for c in labels]
@@ -78,6 +83,8 @@ def hotspot_table(frame, title: str | None = None, width: int | None = None) -> 
         cells += [human_ns(r[c]) for c, _ in time_cols]
         share = r["share"]
         cells.append("-" if share != share else f"{share:.2f}%")
+        if extra:
+            cells.append(str(r["time_source"]))
         table.add_row(*cells)
     return table
 

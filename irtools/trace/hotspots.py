@@ -321,8 +321,13 @@ def merge_profile(frame, profile):
     merged = frame.merge(profile.drop(columns=["timing_source"]), on="name", how="outer")
     from_profile = merged["count"].isna()
     merged["time_source"] = np.where(from_profile, "ireeprof", "tracy")
-    merged.loc[from_profile, "count"] = merged.loc[from_profile, "tile_count"]
-    merged.loc[from_profile, "total_ns"] = merged.loc[from_profile, "tile_time_ns"]
+    # Local devices record tiles (host-execution); GPUs record whole dispatches.
+    tiles = merged["tile_count"].fillna(0) > 0
+    merged.loc[from_profile, "count"] = np.where(tiles, merged["tile_count"],
+                                                 merged["profile_count"])[from_profile]
+    merged.loc[from_profile, "total_ns"] = np.where(tiles, merged["tile_time_ns"],
+                                                    merged["profile_total_ns"])[from_profile]
+    merged.loc[from_profile, "mean_ns"] = (merged["total_ns"] / merged["count"]).round()[from_profile]
     for col in merged.columns:
         if col.endswith("_ns") or col in ("count", "profile_count", "tile_count", "ordinal"):
             merged[col] = merged[col].astype("Int64")

@@ -1,0 +1,313 @@
+"""Compile a model for each target and run each function under a Tracy capture.
+
+Every step writes into the run directory as it goes and the manifest is
+rewritten after each one, so an interrupted or failing run still leaves its
+logs and a manifest that says how far it got.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import hashlib
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from irtools import __version__, driver
+from irtools.capture import _kill, capture
+from irtools.errors import IrtoolsError, ToolFailed, UsageError
+from irtools.run.inputs import make_inputs
+from irtools.run.layout import MANIFEST, RUN_FILE, SCHEMA, write_json
+from irtools.run.signature import module_functions
+from irtools.run.targets import Target, parse_target
+
+COMPILE_ONLY = ("cuda", "rocm")
+
+
+@dataclass
+class Options:
+    targets: list[Target]
+    functions: list[str] = field(default_factory=list)     # empty: every exported function
+    inputs: list[str] = field(default_factory=list)        # [FUNCTION:]VALUE, IREE syntax
+    seed: int = 0
+    repeat: int | None = None
+    benchmark: bool = False
+    ir_dump: bool = False
+    profile: bool = True
+    sampling: bool = False
+    compile_flags: list[str] = field(default_factory=list)
+    run_flags: list[str] = field(default_factory=list)
+    compile_timeout: float = 1800
+    run_timeout: float = 600
+
+
+def default_name(model: Path) -> str:
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return f"{model.stem}-{stamp}"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _versions() -> dict:
+    out = {"python": sys.version.split()[0], "irtools": __version__}
+    for pkg in ("iree-base-compiler", "iree-base-runtime"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            out[pkg] = metadata.version(pkg)
+    with contextlib.suppress(IrtoolsError, OSError):
+        proc = driver.run_tool([driver.find_tool("iree-compile"), "--version"], timeout=60)
+        out["iree-compile"] = " ".join(proc.stdout.split())
+    return out
+
+
+def run_logged(argv, log: Path, *, timeout: float, what: str, stdout=None) -> float:
+    """Run a tool in its own process group, output to `log`; kill it on timeout or Ctrl-C."""
+    argv = [os.fspath(a) for a in argv]
+    started = time.monotonic()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(argv, stdout=stdout or out, stderr=out, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise ToolFailed(f"{what} did not finish within {timeout:g} s; see {log}", argv=argv,
+                             fix="raise --timeout, or check the model") from None
+        finally:
+            _kill(proc)
+    if rc != 0:
+        raise ToolFailed(f"{what} failed with exit code {rc}: {first_error(log)}", argv=argv,
+                         returncode=rc, path=log)
+    return time.monotonic() - started
+
+
+def first_error(log: Path, size: int = 1 << 16) -> str:
+    """The compiler's or runtime's own error line, else the last lines of the log."""
+    with open(log, "rb") as f:
+        f.seek(max(0, os.fstat(f.fileno()).st_size - size))
+        text = f.read().decode("utf-8", "replace")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for ln in lines:
+        if "error:" in ln or "INVALID_ARGUMENT" in ln or "NOT_FOUND" in ln or "; " in ln and "c/runtime" in ln:
+            return ln[:400]
+    return driver.tail("\n".join(lines))[:400]
+
+
+def available_devices(timeout: float = 60) -> list[str]:
+    """Driver names with at least one device: `local-task`, `vulkan`..."""
+    tool = driver.find_tool("iree-run-module", tracy=True)
+    proc = subprocess.run([tool, "--list_devices"], capture_output=True, text=True,
+                          timeout=timeout, stdin=subprocess.DEVNULL)
+    return sorted({ln.split("://")[0].strip() for ln in proc.stdout.splitlines() if "://" in ln})
+
+
+class Runner:
+    def __init__(self, model, out: Path, options: Options, *, report=None):
+        self.model = Path(model)
+        self.out = Path(out)
+        self.options = options
+        self.report = report or (lambda message: None)
+        self.manifest: dict = {}
+
+    # -- manifest ---------------------------------------------------------
+    def save(self):
+        write_json(self.out / MANIFEST, self.manifest)
+
+    def _start(self, argv):
+        if not self.model.is_file():
+            raise UsageError("no such model file", path=str(self.model),
+                             fix="pass an MLIR file (.mlir or .mlirbc)")
+        if self.out.exists() and any(self.out.iterdir()):
+            raise UsageError("the run directory exists and is not empty", path=str(self.out),
+                             fix="choose another -o, or remove it")
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.manifest = {
+            "schema": SCHEMA, "created": datetime.datetime.now().astimezone().isoformat(),
+            "status": "running", "argv": list(argv),
+            "model": str(self.model.resolve()), "model_bytes": self.model.stat().st_size,
+            "model_sha256": _sha256(self.model),
+            "host": {"machine": platform.machine(), "system": platform.platform(),
+                     "cpus": os.cpu_count()},
+            "tools": _versions(), "devices": [], "compiles": [], "runs": [],
+            "options": {"seed": self.options.seed, "repeat": self.options.repeat,
+                        "benchmark": self.options.benchmark, "ir_dump": self.options.ir_dump,
+                        "sampling": self.options.sampling, "profile": self.options.profile},
+        }
+        self.save()
+
+    # -- steps --------------------------------------------------------------
+    def compile(self, backend: str, flags: list[str]) -> dict:
+        folder = self.out / backend
+        folder.mkdir(exist_ok=True)
+        entry = {"backend": backend, "dir": backend, "status": "running",
+                 "vmfb": f"{backend}/module.vmfb", "sources": f"{backend}/sources",
+                 "log": f"{backend}/compile.log", "ir_dump": None}
+        argv = [driver.find_tool("iree-compile"), str(self.model), *flags,
+                *self.options.compile_flags,
+                f"--iree-hal-dump-executable-sources-to={folder / 'sources'}",
+                "-o", str(folder / "module.vmfb")]
+        log = folder / "compile.log"
+        if self.options.ir_dump:
+            from irtools.irdiff.capture import EXACT_FLAGS
+
+            (folder / "ir").mkdir(exist_ok=True)
+            argv += [f for f in EXACT_FLAGS if f not in argv]
+            entry["ir_dump"] = f"{backend}/ir/dump.mlir"
+            log = folder / "ir" / "dump.mlir"  # the dump is the compiler's stderr
+        entry["command"] = argv
+        self.manifest["compiles"].append(entry)
+        self.save()
+        self.report(f"compiling for {backend}")
+        try:
+            if self.options.ir_dump:
+                with open(folder / "compile.log", "wb") as stdout:
+                    entry["seconds"] = run_logged(argv, log, timeout=self.options.compile_timeout,
+                                                  what=f"iree-compile ({backend})", stdout=stdout)
+            else:
+                entry["seconds"] = run_logged(argv, log, timeout=self.options.compile_timeout,
+                                              what=f"iree-compile ({backend})")
+            entry.update(status="ok", returncode=0)
+        except ToolFailed as err:
+            entry.update(status="failed", returncode=err.returncode, error=str(err))
+            if self.options.ir_dump:
+                entry["log"] = entry["ir_dump"]
+        self.save()
+        return entry
+
+    def run_one(self, target: Target, function: str, compiled: dict, signature) -> dict:
+        rel = f"{target.backend}/{target.device}/{function}"
+        folder = self.out / rel
+        name = rel
+        entry = {"name": name, "target": target.name, "backend": target.backend,
+                 "device": target.device, "function": function, "dir": rel, "status": "running",
+                 "vmfb": compiled["vmfb"], "sources": compiled["sources"],
+                 "ir_dump": compiled.get("ir_dump"), "trace": None, "profile": None}
+        self.manifest["runs"].append(entry)
+        try:
+            self._run_one(target, function, compiled, signature, folder, entry)
+        except ToolFailed as err:
+            entry.update(status="failed", error=str(err), returncode=err.returncode)
+        except IrtoolsError as err:
+            entry.update(status="failed", error=str(err))
+        except KeyboardInterrupt:
+            entry.update(status="interrupted")
+            raise
+        finally:
+            if folder.is_dir():
+                write_json(folder / RUN_FILE, {**entry, "schema": SCHEMA,
+                                               "root": os.path.relpath(self.out, folder)})
+            self.save()
+        return entry
+
+    def _skip(self, entry, status, reason):
+        entry.update(status=status, error=reason)
+        self.report(f"{entry['name']}: {reason}")
+
+    def _run_one(self, target, function, compiled, signature, folder, entry):
+        if compiled["status"] != "ok":
+            return self._skip(entry, "compile-failed", f"not run: the {target.backend} compile failed")
+        if target.backend in COMPILE_ONLY and target.device not in self.devices:
+            return self._skip(entry, "compile-only",
+                              f"compiled only: no {target.device} device on this machine")
+        if target.device not in self.devices:
+            return self._skip(entry, "skipped", f"no {target.device} device on this machine "
+                              f"(iree-run-module --list_devices shows: {', '.join(self.devices) or 'none'})")
+        if function not in signature:
+            raise UsageError(f"the module exports no function {function!r}",
+                             expected="one of " + ", ".join(signature))
+        folder.mkdir(parents=True, exist_ok=True)
+        inputs = self._inputs(function, signature[function])
+        entry["inputs"] = inputs
+        bench = self.options.benchmark or self.options.repeat
+        tool = driver.find_tool("iree-benchmark-module" if bench else "iree-run-module", tracy=True)
+        argv = [tool, f"--module={self.out / compiled['vmfb']}", f"--device={target.device}",
+                f"--function={function}", *[f"--input={v}" for v in inputs]]
+        if self.options.repeat:
+            argv += [f"--benchmark_min_time={self.options.repeat}x", "--benchmark_repetitions=1"]
+        if bench:
+            argv += ["--benchmark_format=json", f"--benchmark_out={folder / 'benchmark.json'}"]
+        if self.options.profile:
+            argv += [f"--device_profiling_mode={target.profiling_mode}",
+                     f"--device_profiling_output={folder / 'profile.ireeprof'}"]
+        argv += self.options.run_flags
+        self.report(f"running {entry['name']}")
+        result = capture(argv, folder / "trace.tracy", timeout=self.options.run_timeout,
+                         sampling=self.options.sampling, log_dir=folder)
+        entry.update(status="ok", command=result["run_argv"],
+                     capture_command=result["capture_argv"], port=result["port"],
+                     run_seconds=round(result["run_seconds"], 3),
+                     seconds=round(result["total_seconds"], 3),
+                     trace=f"{entry['dir']}/trace.tracy",
+                     logs=[os.path.relpath(result["run_log"], self.out),
+                           os.path.relpath(result["capture_log"], self.out)])
+        if (folder / "profile.ireeprof").is_file():
+            entry["profile"] = f"{entry['dir']}/profile.ireeprof"
+        if bench and (folder / "benchmark.json").is_file():
+            entry["benchmark"] = f"{entry['dir']}/benchmark.json"
+
+    def _inputs(self, function, args) -> list[str]:
+        given = [v for f, v in self.given_inputs if f in (None, function)]
+        if given:
+            return given
+        if args is None:
+            raise UsageError(f"the module records no signature for {function!r}",
+                             fix=f"give its inputs with --input {function}:VALUE")
+        return make_inputs(function, args, self.out / "inputs" / function, self.options.seed)
+
+    # -- the whole run ------------------------------------------------------
+    def execute(self, argv=()) -> dict:
+        self._start(argv)
+        try:
+            self.devices = available_devices()
+            self.manifest["devices"] = self.devices
+            backends: dict[str, list[Target]] = {}
+            for t in self.options.targets:
+                backends.setdefault(t.backend, []).append(t)
+            for backend, targets in backends.items():
+                compiled = self.compile(backend, targets[0].compile_flags)
+                signature = {}
+                if compiled["status"] == "ok":
+                    signature = module_functions(self.out / compiled["vmfb"])
+                    self.given_inputs = self._split_inputs(signature)
+                functions = self.options.functions or list(signature) or ["(none)"]
+                for target in targets:
+                    for function in functions:
+                        self.run_one(target, function, compiled, signature)
+            self.manifest["status"] = "done"
+        except KeyboardInterrupt:
+            self.manifest["status"] = "interrupted"
+            raise
+        finally:
+            self.save()
+        return self.manifest
+
+    def _split_inputs(self, signature) -> list[tuple[str | None, str]]:
+        out = []
+        for value in self.options.inputs:
+            head, sep, rest = value.partition(":")
+            out.append((head, rest) if sep and head in signature else (None, value))
+        return out
+
+
+def run(model, out, options: Options, *, argv=(), report=None) -> dict:
+    return Runner(model, out, options, report=report).execute(argv)
+
+
+def parse_targets(texts) -> list[Target]:
+    targets = [parse_target(t) for t in (texts or ["llvm-cpu"])]
+    seen, unique = set(), []
+    for t in targets:
+        if t.name not in seen:
+            seen.add(t.name)
+            unique.append(t)
+    return unique
