@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["open_trace", "hotspots", "compare", "IrtoolsError", "open_dump", "slim_mlir", "slim_report"]
+__all__ = ["open_run", "run", "open_trace", "hotspots", "compare", "IrtoolsError", "open_dump", "slim_mlir", "slim_report"]
 
 from irtools.errors import IrtoolsError
 
@@ -18,6 +18,24 @@ def open_trace(path, *, progress=None):
     from irtools.trace.model import Trace
 
     return Trace.open(path, progress=progress)
+
+
+def run(model, output, *, targets=("llvm-cpu",), functions=(), report=None, **options):
+    """Compile and run `model` on each target under Tracy (as `irtools run`); returns a RunDir."""
+    from irtools.run.layout import RunDir
+    from irtools.run.runner import Options, parse_targets
+    from irtools.run.runner import run as _run
+
+    _run(model, output, Options(targets=parse_targets(targets), functions=list(functions),
+                                **options), report=report)
+    return RunDir.open(output)
+
+
+def open_run(path):
+    """A run directory of `irtools run`: `.to_pandas()` lists its runs, `.hotspots(...)`."""
+    from irtools.run.layout import RunDir
+
+    return RunDir.open(path)
 
 
 def hotspots(trace, **options):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from irtools.cli._common import FORMATS, emit, open_trace
+from irtools.render import progress_bar
 from irtools.trace.hotspots import GROUPINGS, SORTS
 
 EXAMPLE = """\
@@ -13,6 +14,8 @@ examples:
   irtools hotspots trace.tracy --by dispatch --top 10
   irtools hotspots trace.tracy --by op               # where the time goes, by op kind
   irtools hotspots trace.tracy --by srcloc --format csv > stats.csv   # as Tracy's csvexport
+  irtools hotspots runs/llama --by dispatch        # every run of a run directory
+  irtools hotspots runs/llama/vmvx/local-task/decode --by dispatch --format json
 """
 
 
@@ -32,7 +35,9 @@ def add_parser(sub):
     p = sub.add_parser("hotspots", help="rank the slowest zones and dispatches of a capture",
                        description=__doc__, epilog=EXAMPLE,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("trace", metavar="TRACE", help="a .tracy capture")
+    p.add_argument("trace", metavar="TRACE",
+                   help="a .tracy capture, or a run directory of `irtools run` (all its runs, "
+                        "or one run's folder)")
     add_grouping_options(p)
     p.add_argument("--sort", choices=SORTS, default="total", help="rank by (default: total)")
     p.add_argument("--thread", metavar="TID|NAME", help="only zones of this thread")
@@ -43,6 +48,45 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    from irtools.run.layout import is_run_dir
+
+    if is_run_dir(args.trace):
+        if args.profile:
+            from irtools.errors import UsageError
+
+            raise UsageError("--profile is for .tracy files; a run directory brings its own "
+                             ".ireeprof", fix="drop --profile")
+        return run_dir(args)
+    return run_trace(args)
+
+
+def run_dir(args) -> int:
+    import pandas as pd
+
+    from irtools.render import console_width, human_ns
+    from irtools.render.tables import hotspot_table
+    from irtools.run.layout import RunDir
+    from irtools.run.report import run_hotspots
+
+    frames = []
+    for info in RunDir.open(args.trace).run_list():
+        with progress_bar(f"reading {info.trace}") as progress:
+            frames.append(run_hotspots(info, by=args.by, self_time=args.self_time,
+                                       sort=args.sort, top=args.top, filter=args.filter,
+                                       thread=args.thread, progress=progress))
+    if args.format != "table":
+        both = pd.concat([f.assign(run=f.attrs["run"]) for f in frames], ignore_index=True)
+        both.attrs.update(frames[0].attrs)
+        return emit(both[["run", *[c for c in both.columns if c != "run"]]], args.format, None) or 0
+    for f in frames:
+        title = (f"{f.attrs['run']}: {f.attrs['zones']:,} zones, "
+                 f"{human_ns(f.attrs['last_time_ns'])} captured, by {args.by}"
+                 f"{' (self time)' if args.self_time else ''}")
+        emit(f, "table", lambda f, t=title: hotspot_table(f, title=t, width=console_width()))
+    return 0
+
+
+def run_trace(args) -> int:
     from irtools.render import console_width, human_ns, stderr_console
     from irtools.render.tables import hotspot_table
     from irtools.trace.hotspots import hotspots

@@ -154,6 +154,22 @@ class RunDir:
                          path=str(self.root),
                          fix="name one run's folder, e.g. RUN_DIR/llvm-cpu/local-task/prefill")
 
+    def hotspots(self, *, target=None, device=None, function=None, by="dispatch", **options):
+        """The hotspot table of one run (HAL-profile times merged in the dispatch view)."""
+        from irtools.run.report import run_hotspots
+
+        return run_hotspots(self.run(target=target, device=device, function=function), by=by,
+                            **options)
+
+    def run_list(self) -> list[RunInfo]:
+        """The traced runs; an error if there are none."""
+        runs = self.select(traced=True)
+        if not runs:
+            states = ", ".join(f"{r.name}: {r.status}" for r in self.runs) or "no runs"
+            raise UsageError(f"this run directory holds no trace ({states})", path=str(self.root),
+                             fix="see manifest.json and the logs for why the runs failed")
+        return runs
+
     def to_pandas(self):
         import pandas as pd
 

@@ -20,6 +20,13 @@ def compare(a, b, *, by: str = "name", self_time: bool = False, top: int | None 
     ta, tb = _as_trace(a, progress), _as_trace(b, progress)
     ha = hotspots(ta, by=by, self_time=self_time, filter=filter)
     hb = hotspots(tb, by=by, self_time=self_time, filter=filter)
+    merged = compare_frames(ha, hb, by=by, top=top, labels=labels)
+    merged.attrs.update(a=ta.path, b=tb.path, self_time=self_time)
+    return merged
+
+
+def compare_frames(ha, hb, *, by: str = "name", top: int | None = None, labels=("a", "b")):
+    """`compare` on two hotspot tables already made (e.g. merged with HAL profiles)."""
     key = ["op"] if by == "op" else (["name", "src_file", "src_line"] if by == "srcloc"
                                      else ["name"])
     la, lb = labels
@@ -39,5 +46,5 @@ def compare(a, b, *, by: str = "name", self_time: bool = False, top: int | None 
     merged = merged.loc[order].reset_index(drop=True)
     if top is not None:
         merged = merged.head(top)
-    merged.attrs.update(a=ta.path, b=tb.path, labels=labels, by=by, self_time=self_time)
+    merged.attrs.update(labels=labels, by=by)
     return merged

@@ -1,0 +1,88 @@
+"""`irtools run MODEL`: compile and run a model on each target under Tracy, into a run directory."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+EXAMPLE = """\
+examples:
+  irtools run model.mlir                                   # llvm-cpu, every exported function
+  irtools run model.mlir --target llvm-cpu --target vmvx --function prefill --function decode
+  irtools run model.mlir --target vulkan --ir-dump -o runs/vk   # with the per-pass IR
+  irtools run model.mlir --input prefill:@tokens.npy --repeat 10
+  irtools run model.mlir --compile-flag=--iree-opt-level=O3 --run-flag=--task_topology_group_count=1
+
+targets: llvm-cpu (on local-task), llvm-cpu@local-sync, vmvx, vmvx@local-sync, vulkan,
+cuda, rocm (compiled only where no such device exists).
+Then: irtools hotspots RUN_DIR --by dispatch;  irtools compare RUN_A RUN_B
+"""
+
+
+def add_parser(sub):
+    p = sub.add_parser("run", help="compile and run a model on each target under Tracy",
+                       description=__doc__, epilog=EXAMPLE,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model", metavar="MODEL", help="an MLIR file (.mlir or .mlirbc)")
+    p.add_argument("--target", action="append", metavar="TARGET",
+                   help="BACKEND[@DEVICE]; repeat for several (default: llvm-cpu)")
+    p.add_argument("--function", action="append", metavar="NAME",
+                   help="run this exported function; repeat for several (default: all)")
+    p.add_argument("--input", action="append", default=[], metavar="[FUNCTION:]VALUE",
+                   help="an input in iree-run-module syntax (2x3xf32=1, @x.npy); without any, "
+                        "seeded random inputs are made from each function's signature")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--repeat", type=int, metavar="N",
+                      help="call each function N times (iree-benchmark-module)")
+    mode.add_argument("--benchmark", action="store_true",
+                      help="run iree-benchmark-module with its own timing rules")
+    p.add_argument("--ir-dump", action="store_true",
+                   help="keep the IR after every pass (BACKEND/ir/dump.mlir) for `irtools ir`")
+    p.add_argument("-o", "--output", metavar="DIR",
+                   help="the run directory (default: runs/MODEL-DATE-TIME)")
+    p.add_argument("--compile-flag", action="append", default=[], metavar="FLAG",
+                   help="pass a flag to iree-compile (write --compile-flag=--iree-...)")
+    p.add_argument("--run-flag", action="append", default=[], metavar="FLAG",
+                   help="pass a flag to iree-run-module / iree-benchmark-module")
+    p.add_argument("--timeout", type=float, default=600, metavar="S",
+                   help="time limit of each captured run (default 600 s)")
+    p.add_argument("--compile-timeout", type=float, default=1800, metavar="S",
+                   help="time limit of each compile (default 1800 s)")
+    p.add_argument("--sampling", action="store_true",
+                   help="let Tracy sample call stacks (off by default: it inflates captures)")
+    p.add_argument("--no-profile", dest="profile", action="store_false",
+                   help="do not record a HAL profile (.ireeprof)")
+    p.add_argument("--top", type=int, default=5, metavar="N",
+                   help="dispatches shown per run at the end (default 5; 0 for none)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from pathlib import Path
+
+    from irtools.errors import IrtoolsError
+    from irtools.render import stderr_console
+    from irtools.render.run import run_summary
+    from irtools.run.runner import Options, default_name, parse_targets
+    from irtools.run.runner import run as do_run
+
+    model = Path(args.model)
+    out = Path(args.output) if args.output else Path("runs") / default_name(model)
+    options = Options(targets=parse_targets(args.target), functions=args.function or [],
+                      inputs=args.input, seed=args.seed, repeat=args.repeat,
+                      benchmark=args.benchmark, ir_dump=args.ir_dump, profile=args.profile,
+                      sampling=args.sampling, compile_flags=args.compile_flag,
+                      run_flags=args.run_flag, compile_timeout=args.compile_timeout,
+                      run_timeout=args.timeout)
+    err = stderr_console()
+    manifest = do_run(model, out, options, argv=sys.argv,
+                      report=lambda message: err.print(f"[dim]irtools run:[/] {message}",
+                                                       highlight=False))
+    failed = run_summary(out, manifest, top=args.top)
+    if failed:
+        first = failed[0]
+        raise IrtoolsError(f"{len(failed)} of {len(manifest['runs'])} runs failed; "
+                           f"{first['name']}: {first.get('error')}", path=str(out),
+                           fix="see the logs in the run directory")
+    return 0
