@@ -53,14 +53,56 @@ def _layout(width: int | None, labels: list, extra=()):
     return cols, hidden, name_width
 
 
+def _hotspot_labels(frame) -> list:
+    labels = [c for c in _label_columns(frame) if c in ("name", "op", "src_file", "src_line")]
+    if "name" in labels and "op" in labels:
+        labels.remove("op")  # a dispatch name already says its op
+    return labels
+
+
+def _count(n) -> str:
+    return f"{n:,}"
+
+
+def _share(share) -> str:
+    return "-" if share != share else f"{share:.2f}%"
+
+
+def _delta(delta) -> str:
+    return f"{'+' if delta > 0 else ''}{human_ns(delta)}"
+
+
+def _ratio(ratio) -> str:
+    return "new" if math.isinf(ratio) else f"{ratio:.2f}x"
+
+
+def hotspot_columns(frame) -> list:
+    """All the columns of `hotspot_table` as (column, header, format), for other views."""
+    cols = [(c, _LABELS[c], str) for c in _hotspot_labels(frame)]
+    cols.append(("count", "Count", _count))
+    cols += [(c, head, human_ns) for c, head in _TIME_HEADERS]
+    cols.append(("share", "Share", _share))
+    if "time_source" in frame.columns:
+        cols.append(("time_source", "From", str))
+    return cols
+
+
+def compare_columns(frame, labels=("a", "b")) -> list:
+    """All the columns of `compare_table` as (column, header, format)."""
+    la, lb = labels
+    return [(c, _LABELS[c], str) for c in _label_columns(frame)] + [
+        (f"count_{la}", f"Count {la}", _count), (f"count_{lb}", f"Count {lb}", _count),
+        (f"total_ns_{la}", f"Total {la}", human_ns), (f"total_ns_{lb}", f"Total {lb}", human_ns),
+        ("delta_ns", "Δ total", _delta), ("ratio", "Ratio", _ratio),
+        (f"mean_ns_{la}", f"MTPC {la}", human_ns), (f"mean_ns_{lb}", f"MTPC {lb}", human_ns)]
+
+
 def hotspot_table(frame, title: str | None = None, width: int | None = None) -> Table:
     """The default view: reads like Tracy's statistics, in human units.
 
     With a `width`, the least needed time columns are left out until the rest fit.
     """
-    labels = [c for c in _label_columns(frame) if c in ("name", "op", "src_file", "src_line")]
-    if "name" in labels and "op" in labels:
-        labels.remove("op")  # a dispatch name already says its op
+    labels = _hotspot_labels(frame)
     # Merged with a HAL profile, a row's times come from Tracy or from the profile.
     extra = ["time_source"] if "time_source" in frame.columns else []
     time_cols, hidden, name_width = _layout(width, labels, extra)
@@ -81,8 +123,7 @@ def hotspot_table(frame, title: str | None = None, width: int | None = None) -> 
         cells = [str(r[c]) for c in labels]
         cells.append(f"{r['count']:,}")
         cells += [human_ns(r[c]) for c, _ in time_cols]
-        share = r["share"]
-        cells.append("-" if share != share else f"{share:.2f}%")
+        cells.append(_share(r["share"]))
         if extra:
             cells.append(str(r["time_source"]))
         table.add_row(*cells)
@@ -109,8 +150,8 @@ def compare_table(frame, labels=("a", "b"), title: str | None = None,
             *[str(r[c]) for c in names],
             f"{r[f'count_{la}']:,}", f"{r[f'count_{lb}']:,}",
             human_ns(r[f"total_ns_{la}"]), human_ns(r[f"total_ns_{lb}"]),
-            f"[{colour}]{'+' if delta > 0 else ''}{human_ns(delta)}[/]" if colour else human_ns(delta),
-            "new" if math.isinf(ratio) else f"{ratio:.2f}x",
+            f"[{colour}]{_delta(delta)}[/]" if colour else human_ns(delta),
+            _ratio(ratio),
             *([human_ns(r[f"mean_ns_{la}"]), human_ns(r[f"mean_ns_{lb}"])] if means else []))
     return table
 
