@@ -94,10 +94,11 @@ class Trace:
         return pd.Categorical.from_codes(inverse.astype(np.int32), labels)
 
     # -- per-zone derived arrays (computed a chunk at a time) ---------------
-    def zone_thread_index(self) -> np.ndarray:
+    def zone_thread_index(self, sl: slice = slice(None)) -> np.ndarray:
         """Per zone, the position of its thread in the file's thread list."""
-        counts = [c for _, _, c in self.data.zone_threads]
-        return np.repeat(np.arange(len(counts), dtype=np.uint16), counts)
+        firsts = np.array([first for _, first, _ in self.data.zone_threads], np.int64)
+        rows = np.arange(*sl.indices(self.zone_count))
+        return (np.searchsorted(firsts, rows, side="right") - 1).astype(np.uint16)
 
     def thread_tids(self) -> np.ndarray:
         return np.array([t for t, _, _ in self.data.zone_threads], np.uint64)
@@ -133,16 +134,23 @@ class Trace:
         dur[z.end < 0] = -1
         return dur
 
-    def self_times(self, dur: np.ndarray | None = None) -> np.ndarray:
-        """Span minus the spans of the direct children (as Tracy computes self time)."""
+    def child_spans(self) -> np.ndarray:
+        """Per zone, the summed spans of its direct children that ended (int64)."""
         self.ensure_tree()
         z = self.data.zones
+        child = np.zeros(z.count, np.int64)
+        for a in range(0, z.count, CHUNK):
+            sl = slice(a, min(a + CHUNK, z.count))
+            parent, end = z.parent[sl], z.end[sl]
+            ok = (parent >= 0) & (end >= 0)
+            np.add.at(child, parent[ok], (end - z.start[sl])[ok])
+        return child
+
+    def self_times(self, dur: np.ndarray | None = None) -> np.ndarray:
+        """Span minus the spans of the direct children (as Tracy computes self time)."""
         if dur is None:
             dur = self.durations()
-        has_parent = z.parent >= 0
-        child = np.bincount(z.parent[has_parent], weights=np.maximum(dur[has_parent], 0),
-                            minlength=z.count)
-        out = dur - child.astype(np.int64)
+        out = dur - self.child_spans()
         out[dur < 0] = -1
         return out
 
@@ -153,43 +161,54 @@ class Trace:
         Columns: thread (OS thread id), thread_name, depth, parent (row of the
         parent zone, -1 at top level), start_ns, end_ns, duration_ns, self_ns
         (<NA> for zones that never ended), name (effective name), zone_name,
-        srcloc_name, function, src_file, src_line, text, color.
+        srcloc_name, function, src_file, src_line, srcloc, text.
         """
+        return self._zone_frame(slice(0, self.zone_count), self.child_spans(), text)
+
+    def zone_frames(self, *, text: bool = True, chunk: int = CHUNK):
+        """`zones()` a chunk of rows at a time, for writers that stream.
+
+        Same columns and row numbers; categories are per chunk. Only the
+        children's spans (for self times) are summed for all zones at once, 8
+        bytes a zone. A capture without zones gives one empty frame.
+        """
+        child = self.child_spans()
+        for a in range(0, max(self.zone_count, 1), chunk):
+            yield self._zone_frame(slice(a, min(a + chunk, self.zone_count)), child, text)
+
+    def _zone_frame(self, sl: slice, child: np.ndarray, text: bool):
         import pandas as pd
 
-        self.ensure_tree()
         d, z = self.data, self.data.zones
         s = d.srclocs
-        slot = z.srcloc.astype(np.int64) + SrcLocs.OFFSET
-        def cat(codes):
-            return self.categorical(codes)
-
+        slot = z.srcloc[sl].astype(np.int64) + SrcLocs.OFFSET
+        cat = self.categorical
         threads = self.thread_tids()
-        tindex = self.zone_thread_index()
-        names = {t: d.thread_names.get(int(t), "") for t in threads}
-        dur = self.durations()
-        self_ns = self.self_times(dur)
-        unfinished = dur < 0
+        tindex = self.zone_thread_index(sl)
+        names = pd.Categorical([d.thread_names.get(int(t), "") for t in threads])
+        end = z.end[sl]
+        unfinished = end < 0
+        dur = end - z.start[sl]
+        self_ns = dur - child[sl]
         frame = pd.DataFrame({
             "thread": threads[tindex] if len(threads) else np.zeros(0, np.uint64),
-            "thread_name": pd.Categorical([names[t] for t in threads])[tindex]
-            if len(threads) else pd.Categorical([]),
-            "depth": z.depth,
-            "parent": z.parent,
-            "start_ns": z.start,
-            "end_ns": pd.arrays.IntegerArray(z.end, unfinished),
+            "thread_name": names[tindex] if len(threads) else pd.Categorical([]),
+            "depth": z.depth[sl],
+            "parent": z.parent[sl],
+            "start_ns": z.start[sl],
+            "end_ns": pd.arrays.IntegerArray(end.copy(), unfinished),
             "duration_ns": pd.arrays.IntegerArray(dur, unfinished.copy()),
             "self_ns": pd.arrays.IntegerArray(self_ns, unfinished.copy()),
-            "name": cat(self.effective_codes()),
-            "zone_name": cat(self.zone_strings("name") - 1),
+            "name": cat(self.effective_codes(sl)),
+            "zone_name": cat(self.zone_strings("name", sl) - 1),
             "srcloc_name": cat(self.canonical[s.name[slot]]),
             "function": cat(self.canonical[s.function[slot]]),
             "src_file": cat(self.canonical[s.file[slot]]),
             "src_line": s.line[slot],
-            "srcloc": z.srcloc,
-        })
+            "srcloc": z.srcloc[sl],
+        }, index=pd.RangeIndex(sl.start, sl.stop))
         if text:
-            frame["text"] = cat(self.zone_strings("text") - 1)
+            frame["text"] = cat(self.zone_strings("text", sl) - 1)
         return frame
 
     def threads(self):
