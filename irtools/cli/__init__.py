@@ -14,7 +14,7 @@ import sys
 from irtools.errors import IrtoolsError
 
 # Subcommand modules, in the order `irtools --help` lists them.
-COMMANDS = ["run", "hotspots", "compare", "slim", "ir", "export"]
+COMMANDS = ["run", "hotspots", "compare", "slim", "ir", "export", "tui"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,1 @@
+"""The terminal UI (`irtools tui`): a Textual app over the core packages."""

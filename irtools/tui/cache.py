@@ -1,0 +1,63 @@
+"""A disk cache of what was parsed, so that reopening a large input is instant.
+
+Entries are keyed by the input's real path, size and mtime, the kind of result
+and its parameters, and the irtools version; a changed input simply misses.
+They are pickles in the user's own cache folder: a damaged or stale one is
+ignored and recomputed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+from pathlib import Path
+
+from irtools import __version__
+
+_FORMAT = 1
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("IRTOOLS_CACHE")
+    if base:
+        return Path(base)
+    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(xdg) / "irtools"
+
+
+def _entry(path, kind: str, params) -> Path:
+    st = os.stat(path)
+    ident = repr((_FORMAT, __version__, os.path.realpath(path), st.st_size, st.st_mtime_ns,
+                  kind, params))
+    return cache_dir() / f"{kind}-{hashlib.sha1(ident.encode()).hexdigest()[:20]}.pkl"
+
+
+def load(path, kind: str, params=()):
+    """The cached result, or None."""
+    try:
+        with open(_entry(path, kind, params), "rb") as f:
+            return pickle.load(f)
+    except Exception:  # missing, damaged or from older code: recompute
+        return None
+
+
+def store(path, kind: str, params, value):
+    """Keep `value`; a cache that cannot be written is not an error."""
+    with contextlib.suppress(OSError, pickle.PicklingError):
+        entry = _entry(path, kind, params)
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp = entry.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, entry)
+
+
+def cached(path, kind: str, params, compute):
+    """`compute()` once per input version; later calls read the cache."""
+    value = load(path, kind, params)
+    if value is None:
+        value = compute()
+        store(path, kind, params, value)
+    return value

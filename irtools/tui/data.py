@@ -1,0 +1,196 @@
+"""What the TUI shows, loaded on demand from traces and dumps, and cached on disk.
+
+Everything here may run in a worker thread: the methods take a
+`progress(done, total)` callback and hold a lock while they read.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from irtools.tui import cache
+
+BINS_PER_OCTAVE = 4
+TIMELINE = 60  # buckets across the capture
+
+
+@dataclass
+class Profile:
+    """The duration distribution and timeline of one zone name."""
+
+    hist: np.ndarray      # zones per log2 bin; bin i covers [2^(i/4), 2^((i+1)/4)) ns
+    timeline: np.ndarray  # ns spent per TIMELINE bucket of the capture
+    last_time_ns: int
+
+    def bin_edges(self, i: int) -> tuple[float, float]:
+        return 2 ** (i / BINS_PER_OCTAVE), 2 ** ((i + 1) / BINS_PER_OCTAVE)
+
+
+class TraceData:
+    """A capture: its hotspot tables and per-name duration profiles."""
+
+    def __init__(self, path, profile=None):
+        self.path = os.fspath(path)
+        self.profile_path = os.fspath(profile) if profile else None
+        self._trace = None
+        self._lock = threading.RLock()
+
+    def trace(self, progress=None):
+        from irtools.trace.model import Trace
+
+        with self._lock:
+            if self._trace is None:
+                self._trace = Trace.open(self.path, progress=progress, tree=False)
+            return self._trace
+
+    def info(self, progress=None) -> dict:
+        def read():
+            t = self.trace(progress)
+            return {"zones": t.zone_count, "last_time_ns": t.last_time_ns,
+                    "version": t.version}
+        return cache.cached(self.path, "info", (), read)
+
+    def hotspots(self, by="name", self_time=False, progress=None):
+        from irtools.trace.hotspots import hotspots
+
+        def compute():
+            return hotspots(self.trace(progress), by=by, self_time=self_time)
+        frame = cache.cached(self.path, "hotspots", (by, self_time), compute)
+        if self.profile_path and by == "dispatch":
+            from irtools.trace.hotspots import merge_profile
+            from irtools.trace.ireeprof import dispatch_profile
+
+            frame = cache.cached(self.profile_path, "merged", (self.path, self_time),
+                                 lambda: merge_profile(frame, dispatch_profile(self.profile_path)))
+        return frame
+
+    def profiles(self, progress=None) -> dict:
+        """Zone name -> Profile, for every name, computed in one pass and cached."""
+        return cache.cached(self.path, "profiles", (BINS_PER_OCTAVE, TIMELINE),
+                            lambda: name_profiles(self.trace(progress)))
+
+    def profile(self, name, progress=None) -> Profile | None:
+        return self.profiles(progress).get(name)
+
+
+def name_profiles(trace) -> dict:
+    """Histograms and timelines of zone durations per effective name, a chunk at a time."""
+    from irtools.trace.model import CHUNK
+
+    z = trace.data.zones
+    last = max(trace.last_time_ns, 1)
+    nbins = 44 * BINS_PER_OCTAVE
+    domain = len(trace.strings) + 1
+    chunks = [slice(a, min(a + CHUNK, trace.zone_count)) for a in range(0, trace.zone_count, CHUNK)]
+
+    def parts():
+        for sl in chunks:
+            dur = z.end[sl] - z.start[sl]
+            ok = (z.end[sl] >= 0) & (dur > 0)
+            yield trace.effective_codes(sl)[ok], dur[ok], z.start[sl][ok]
+
+    counts = np.zeros(domain, np.int64)
+    for codes, _dur, _start in parts():
+        counts += np.bincount(codes, minlength=domain)
+    keys = np.flatnonzero(counts)
+    dense = np.full(domain, -1, np.int64)
+    dense[keys] = np.arange(len(keys))
+    hist = np.zeros(len(keys) * nbins, np.int64)
+    line = np.zeros(len(keys) * TIMELINE)
+    for codes, dur, start in parts():
+        g = dense[codes]
+        b = np.clip((np.log2(dur) * BINS_PER_OCTAVE).astype(np.int64), 0, nbins - 1)
+        hist += np.bincount(g * nbins + b, minlength=len(hist))
+        t = np.clip(start * TIMELINE // last, 0, TIMELINE - 1)
+        line += np.bincount(g * TIMELINE + t, weights=dur, minlength=len(line))
+    hist = hist.reshape(len(keys), nbins)
+    line = line.reshape(len(keys), TIMELINE)
+    out = {}
+    for i, k in enumerate(keys):
+        name = trace.name_of(int(k))
+        if name in out:  # two codes, one text: add up
+            out[name].hist += hist[i]
+            out[name].timeline += line[i]
+        else:
+            out[name] = Profile(hist[i].copy(), line[i].copy(), last)
+    return out
+
+
+class DumpData:
+    """A print-ir dump. Its index and changed flags are cached on disk, histories per symbol.
+
+    Each call reads through its own `Dump` (its own file handle), so that a long
+    search in one worker does not hold up a diff in another.
+    """
+
+    def __init__(self, path):
+        self.path = os.fspath(path)
+        self._index = None
+        self._flags = None
+        self._lock = threading.Lock()
+
+    def index(self, progress=None):
+        from irtools.irdiff.dump import Dump
+        from irtools.irdiff.index import count_lines
+
+        with self._lock:
+            if self._index is None:
+                index = self._load("index")
+                if index is None:
+                    index = Dump.open(self.path, progress=progress).index
+                    count_lines(index)
+                    self._store("index", index)
+                self._index = index
+            return self._index
+
+    def _dump(self, progress=None):
+        from irtools.irdiff.dump import Dump
+
+        return Dump(self.index(progress))
+
+    def passes(self, progress=None):
+        """The passes table; the changed flags can take long to find, so they are cached."""
+        with self._dump(progress) as dump:
+            flags = self._flags or self._load("flags")
+            if flags is None:
+                flags = dump.flags(progress=progress)
+                self._store("flags", flags)
+            self._flags = flags
+            dump._flags = flags  # Dump computes them lazily; seed it with ours
+            return dump.passes()
+
+    def history(self, symbol, progress=None) -> list | None:
+        """The passes that changed @symbol, or None when no snapshot holds it."""
+        from irtools.errors import UsageError
+
+        def compute():
+            with self._dump(progress) as dump:
+                try:
+                    return dump.history(symbol, progress=progress)
+                except UsageError:
+                    return None
+        if os.path.isfile(self.path):
+            return cache.cached(self.path, "history", (symbol,), compute)
+        return compute()
+
+    def lines(self, n, symbol=None) -> list:
+        with self._dump() as dump:
+            return list(dump.lines(n, symbol))
+
+    def diff(self, a, b=None, *, symbol=None, options=None):
+        with self._dump() as dump:
+            return dump.diff(a, b, symbol=symbol, options=options)
+
+    def label(self, n) -> str:
+        return self._dump()._label(n)
+
+    def _load(self, kind):
+        return cache.load(self.path, f"dump-{kind}", ()) if os.path.isfile(self.path) else None
+
+    def _store(self, kind, value):
+        if os.path.isfile(self.path):
+            cache.store(self.path, f"dump-{kind}", (), value)

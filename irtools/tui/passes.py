@@ -1,0 +1,148 @@
+"""The snapshots of an IR dump: changed-only filter, sizes, scope, search by pass or @symbol."""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Static
+
+from irtools.tui.base import BaseScreen, Loading, SearchBar
+from irtools.units import human_bytes
+
+_FLAG_STYLE = {"true": "bold yellow", "false": "dim", "unknown": "magenta", "": "dim"}
+
+
+class PassesScreen(BaseScreen):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("c", "changed", "Changed only"),
+        Binding("/", "search", "Search"),
+        Binding("v", "view", "View IR"),
+    ]
+
+    def __init__(self, dump, label=""):
+        super().__init__()
+        self.dump, self.label = dump, label
+        self.frame = None
+        self.changed_only = False
+        self.query_text = ""
+        self.history = None   # (symbol, rows) when searching by @symbol
+        self.shown = []
+
+    def compose(self):
+        yield Header()
+        yield Static(id="title")
+        yield Loading()
+        yield DataTable(id="passes", cursor_type="row", zebra_stripes=True)
+        yield SearchBar(id="search")
+        yield Footer()
+
+    def on_mount(self):
+        self.sub_title = self.label
+        self.load(f"indexing {self.dump.path}", self.dump.passes, self.show)
+
+    def show(self, frame):
+        self.frame = frame
+        self.fill()
+
+    def fill(self):
+        rows = self.frame.to_dict("records")
+        note = ""
+        if self.history is not None:
+            symbol, changed = self.history
+            by_index = {r["index"]: r for r in rows}
+            rows = [by_index[h["index"]] for h in changed if h["index"] in by_index]
+            note = f"   the {len(rows)} passes that changed @{symbol}"
+        elif self.query_text:
+            pattern = re.compile(self.query_text, re.IGNORECASE)
+            rows = [r for r in rows if pattern.search(r["pass"]) or pattern.search(r["arg"])
+                    or pattern.search(r["symbol"])]
+            note = f"   matching /{self.query_text}/"
+        if self.changed_only:
+            rows = [r for r in rows if r["changed"] == "true"]
+            note += "   changed only"
+        self.shown = rows
+        total = len(self.frame)
+        changed = int((self.frame["changed"] == "true").sum())
+        self.query_one("#title", Static).update(
+            f"{self.dump.path}: {total:,} snapshots, {changed:,} changed the IR{note}")
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        for head in ("#", "when", "pass", "op", "scope", "lines", "size", "changed"):
+            table.add_column(head, key=head)
+        table.add_rows([str(r["index"]), r["when"], r["pass"].split("::")[-1], r["op"],
+                        ("@" + r["symbol"]) if r["symbol"] else "", f"{r['lines']:,}",
+                        human_bytes(r["bytes"]), Text(r["changed"], style=_FLAG_STYLE[r["changed"]])]
+                       for r in rows)
+        table.focus()
+
+    def action_changed(self):
+        self.changed_only = not self.changed_only
+        if self.frame is not None:
+            self.fill()
+
+    def action_search(self):
+        self.query_one(SearchBar).open("pass name (a regular expression), or @symbol for the "
+                                       "passes that changed it")
+
+    def on_input_submitted(self, event):
+        self.query_one(SearchBar).close()
+        text = event.value.strip()
+        self.history = None
+        if text.startswith("@"):
+            symbol = text[1:]
+            self.load(f"passes that changed @{symbol}",
+                      lambda progress: self.dump.history(symbol, progress),
+                      lambda rows: self.show_history(symbol, rows), group="history")
+            return
+        try:
+            re.compile(text)
+        except re.error as err:
+            self.notify(f"bad regular expression: {err}", severity="error")
+            return
+        self.query_text = text
+        self.fill()
+
+    def show_history(self, symbol, rows):
+        if rows is None:
+            self.notify(f"@{symbol} is in no snapshot of this dump", severity="warning")
+            return
+        self.history = (symbol, rows)
+        self.fill()
+
+    def _picked(self):
+        if not self.shown:
+            return None
+        return self.shown[self.query_one(DataTable).cursor_row]
+
+    def on_data_table_row_selected(self, event):
+        self.action_diff()
+
+    def action_diff(self):
+        from irtools.tui.viewers import DiffScreen
+
+        r = self._picked()
+        if r is None:
+            return
+        symbol = self.history[0] if self.history else None
+        if symbol:
+            previous = next(h["previous"] for h in self.history[1] if h["index"] == r["index"])
+            self.app.push_screen(DiffScreen(self.dump, previous, r["index"], symbol))
+        else:
+            self.app.push_screen(DiffScreen(self.dump, None, r["index"]))
+
+    def action_view(self):
+        from irtools.tui.viewers import IRScreen
+
+        r = self._picked()
+        if r is not None:
+            dump, n = self.dump, r["index"]
+            symbol = self.history[0] if self.history else None
+            self.app.push_screen(IRScreen(dump.label(n) + (f" @{symbol}" if symbol else ""),
+                                          lambda progress: dump.lines(n, symbol)))
+
+    def action_back(self):
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()

@@ -1,0 +1,129 @@
+"""What `irtools tui PATH...` opened: sources (a capture, its dump, its executable sources).
+
+A run directory gives one source per run that has a trace; a `.tracy` file one
+source; an IR dump attaches to the sources opened with it, or stands alone.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from irtools.errors import UsageError
+from irtools.tui.data import DumpData, TraceData
+
+_TRACY_MAGICS = (b"tracy", b"tr\xfdP", b"tlZ\x04", b"tZst")
+
+
+@dataclass
+class Source:
+    label: str
+    trace: TraceData | None = None
+    dump: DumpData | None = None
+    run: object = None             # a RunInfo when opened from a run directory
+    group: int = 0                 # which PATH argument it came from
+
+    def source_file(self, dispatch: str) -> Path | None:
+        return self.run.source_of(dispatch) if self.run is not None else None
+
+
+@dataclass
+class Session:
+    sources: list = field(default_factory=list)
+    current: int = 0
+    other: int | None = None       # the source compared with, in compare mode
+
+    @property
+    def a(self) -> Source:
+        return self.sources[self.current]
+
+    @property
+    def b(self) -> Source | None:
+        return None if self.other is None else self.sources[self.other]
+
+    @property
+    def traced(self) -> list:
+        return [i for i, s in enumerate(self.sources) if s.trace is not None]
+
+    def partner(self) -> int | None:
+        """The source to compare the current one with: the same run in the next
+        PATH argument, else the next traced source."""
+        a = self.a
+        rest = [i for i in self.traced if i != self.current]
+        for i in rest:
+            s = self.sources[i]
+            if s.group != a.group and a.run is not None and s.run is not None \
+                    and s.run.name == a.run.name:
+                return i
+        others = [i for i in rest if self.sources[i].group != a.group]
+        return (others or rest or [None])[0]
+
+
+def is_tracy(path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError:
+        return False
+    return head.startswith(_TRACY_MAGICS)
+
+
+def open_paths(paths) -> Session:
+    """Classify each PATH and build the session; two traced PATHs start in compare mode."""
+    from irtools.run.layout import RunDir, is_run_dir
+
+    if not paths:
+        raise UsageError("nothing to open", fix="give a run directory, a .tracy file or an IR dump")
+    session = Session()
+    loose_dumps = []
+    for group, raw in enumerate(paths):
+        path = Path(raw)
+        if not path.exists():
+            raise UsageError("no such file or directory", path=raw)
+        if is_run_dir(path):
+            _add_runs(session, RunDir.open(path), group, len(paths) > 1)
+        elif path.is_file() and (path.suffix == ".tracy" or is_tracy(path)):
+            session.sources.append(Source(_short(path), trace=TraceData(path), group=group))
+        else:  # a print-ir dump file or a --mlir-print-ir-tree-dir folder
+            loose_dumps.append((group, path))
+    traced = [s for s in session.sources if s.trace is not None and s.dump is None]
+    for group, path in loose_dumps:
+        data = DumpData(path)
+        if traced:
+            for s in traced:
+                s.dump = data
+        else:
+            session.sources.append(Source(_short(path), dump=data, group=group))
+    if not session.sources:
+        raise UsageError("the run directory holds no traced run and no IR dump", path=paths[0],
+                         fix="rerun `irtools run` without --no-trace, or add --ir-dump")
+    session.current = session.traced[0] if session.traced else 0
+    groups = {session.sources[i].group for i in session.traced}
+    if len(groups) == 2:
+        session.other = session.partner()
+    return session
+
+
+def _add_runs(session, rundir, group, prefix: bool):
+    dumps: dict = {}
+    added = False
+    for run in rundir.runs:
+        dump = run.ir_dump
+        data = None
+        if dump is not None:
+            data = dumps.setdefault(os.fspath(dump), DumpData(dump))
+        if run.trace is None:
+            continue
+        label = f"{rundir.root.name}:{run.name}" if prefix else run.name
+        session.sources.append(Source(label, trace=TraceData(run.trace, run.profile), dump=data,
+                                      run=run, group=group))
+        added = True
+    if not added:
+        for path, data in dumps.items():
+            session.sources.append(Source(f"{rundir.root.name}:{Path(path).parent.parent.name}",
+                                          dump=data, group=group))
+
+
+def _short(path: Path) -> str:
+    return path.name
