@@ -193,3 +193,16 @@ class Diff:
     @property
     def same(self):
         return self.a_lines == self.b_lines
+
+    def __repr__(self):
+        added, removed = self.counts()
+        return f"<Diff {self.a_label!r} -> {self.b_label!r}: +{added} -{removed} lines>"
+
+    def _repr_html_(self):
+        from irtools.reprs import diff_html
+
+        added, removed = self.counts()
+        title = f"{self.a_label} → {self.b_label}: +{added} −{removed} lines"
+        if self.same:
+            title = f"{self.a_label} → {self.b_label}: no difference"
+        return diff_html(title, self.unified())

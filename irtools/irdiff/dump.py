@@ -12,6 +12,7 @@ from irtools.irdiff.changed import CHANGED, UNKNOWN, changed_flags
 from irtools.irdiff.diff import Diff, Options, normalise, read_lines
 from irtools.irdiff.index import count_lines, scan
 from irtools.irdiff.text import content_end
+from irtools.units import human_bytes
 
 COLUMNS = ["index", "when", "pass", "arg", "op", "symbol", "lines", "bytes", "changed"]
 
@@ -48,6 +49,37 @@ class Dump:
 
     def __enter__(self):
         return self
+
+    # ---- how it shows -----------------------------------------------------
+    FLAGS_IN_REPR = 256 << 20  # larger dumps show changed counts once computed
+
+    def __repr__(self):
+        passes = len({s.pass_name for s in self.index.snapshots})
+        return (f"<Dump {os.path.basename(self.path)!r}: {len(self):,} snapshots, "
+                f"{passes} passes, {human_bytes(self.index.size)}>")
+
+    def _repr_html_(self):
+        from irtools.reprs import summary_html
+
+        snaps = self.index.snapshots
+        rows = [("file", f"{self.path} ({human_bytes(self.index.size)})"),
+                ("snapshots", f"{len(snaps):,} ({sum(s.when == 'after' for s in snaps):,} after, "
+                              f"{sum(s.when == 'before' for s in snaps):,} before a pass)"),
+                ("passes", f"{len({s.pass_name for s in snaps}):,} distinct")]
+        if self._flags is not None or self.index.size <= self.FLAGS_IN_REPR:
+            flags = self.flags()
+            rows.append(("changed the IR", f"{flags.count(CHANGED):,} snapshots "
+                                           f"({flags.count(UNKNOWN):,} unknown)"))
+        else:
+            rows.append(("changed the IR", "not computed yet: .passes() computes it"))
+        if snaps:
+            def line(s):
+                scope = f" @{s.symbol}" if s.symbol else ""
+                return f"#{s.index} {s.when} {s.pass_name.split('::')[-1]}{scope}: " \
+                       f"{human_bytes(s.size)}"
+            rows += [("first snapshot", line(snaps[0])), ("last snapshot", line(snaps[-1])),
+                     ("largest snapshot", line(max(snaps, key=lambda s: s.size)))]
+        return summary_html(f"Dump {os.path.basename(self.path)}", rows)
 
     def __exit__(self, *exc):
         self.close()

@@ -27,6 +27,8 @@ def compare(a, b, *, by: str = "name", self_time: bool = False, top: int | None 
 
 def compare_frames(ha, hb, *, by: str = "name", top: int | None = None, labels=("a", "b")):
     """`compare` on two hotspot tables already made (e.g. merged with HAL profiles)."""
+    from irtools.reprs import as_table
+
     key = ["op"] if by == "op" else (["name", "src_file", "src_line"] if by == "srcloc"
                                      else ["name"])
     la, lb = labels
@@ -46,5 +48,6 @@ def compare_frames(ha, hb, *, by: str = "name", top: int | None = None, labels=(
     merged = merged.loc[order].reset_index(drop=True)
     if top is not None:
         merged = merged.head(top)
+    merged = as_table(merged)
     merged.attrs.update(labels=labels, by=by)
     return merged

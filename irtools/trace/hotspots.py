@@ -246,6 +246,8 @@ def hotspots(trace, *, by: str = "name", self_time: bool = False, sort: str = "t
     """
     import pandas as pd
 
+    from irtools.reprs import as_table
+
     if sort not in SORTS:
         raise UsageError(f"unknown sort key {sort!r}", expected=" | ".join(SORTS))
     if top is not None and top < 1:
@@ -268,7 +270,7 @@ def hotspots(trace, *, by: str = "name", self_time: bool = False, sort: str = "t
     frame = frame.sort_values([column, first], ascending=[False, True], kind="stable")
     if top is not None:
         frame = frame.head(top)
-    frame = frame.reset_index(drop=True)
+    frame = as_table(frame.reset_index(drop=True))
     frame.attrs.update(trace=trace.path, by=by, self_time=self_time,
                        last_time_ns=trace.last_time_ns)
     if by in ("dispatch", "op"):
@@ -312,7 +314,7 @@ def merge_profile(frame, profile):
     or `ireeprof` (the profile's tile times, where Tracy has no such zones, as
     on vulkan or vmvx).
     """
-    import pandas as pd
+    from irtools.reprs import as_table
 
     if frame.attrs.get("by") != "dispatch":
         raise UsageError("a HAL profile can only be merged into the dispatch view",
@@ -340,5 +342,6 @@ def merge_profile(frame, profile):
     if last:
         merged["share"] = merged["share"].where(~from_profile, 100.0 * merged["total_ns"] / last)
     merged = merged.sort_values("total_ns", ascending=False, kind="stable").reset_index(drop=True)
+    merged = as_table(merged)
     merged.attrs.update(attrs, profile=True)
     return merged

@@ -9,10 +9,12 @@ local-task), else its source location's name, else the function.
 from __future__ import annotations
 
 import functools
+import os
 
 import numpy as np
 
 from irtools.trace.reader import SrcLocs, TraceData, read_trace
+from irtools.units import human_ns
 
 CHUNK = 1 << 18  # zones per vectorised step; bounds the temporaries
 
@@ -58,8 +60,25 @@ class Trace:
 
     def __repr__(self):
         d = self.data
-        return (f"<Trace {d.path!r} v{self.version} {d.compression}x{d.streams}: "
-                f"{self.zone_count} zones, {len(d.zone_threads)} threads>")
+        return (f"<Trace {os.path.basename(d.path)!r} {self.info.get('capture_program', '')}: "
+                f"{self.zone_count:,} zones, {len(d.zone_threads)} threads, "
+                f"{human_ns(self.last_time_ns)}, Tracy {self.version}>")
+
+    def _repr_html_(self):
+        from irtools.reprs import summary_html
+
+        d, info = self.data, self.info
+        names = [d.thread_names.get(tid) or str(tid) for tid, _, n in d.zone_threads if n]
+        rows = [("program", info.get("capture_program", "")),
+                ("captured", info.get("capture_name", "")),
+                ("zones", f"{self.zone_count:,}"),
+                ("threads with zones", f"{len(names)}: {', '.join(names)}"),
+                ("duration", human_ns(self.last_time_ns)),
+                ("file", f"{d.path} (Tracy {self.version}, {d.compression}, "
+                         f"{d.streams} stream{'s' if d.streams != 1 else ''})")]
+        if len(d.messages["text"]):
+            rows.append(("messages", f"{len(d.messages['text']):,}"))
+        return summary_html(f"Trace {os.path.basename(d.path)}", rows)
 
     # -- interned names -----------------------------------------------------
     @functools.cached_property

@@ -1,0 +1,152 @@
+"""How the notebook objects show in Jupyter: HTML in human units.
+
+`Table` is a pandas DataFrame in every way (scripts see integer nanoseconds),
+except that Jupyter shows it with times as `1.38 ms`, shares as percentages
+and a title from its `attrs`; the exact value is in each cell's tooltip.
+The other helpers build the small HTML summaries of a Trace, a Dump and a Diff.
+Only pandas and `irtools.units` are needed here, so the core can use it.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+
+import pandas as pd
+
+from irtools.units import human_bytes, human_ns
+
+MAX_ROWS = 40
+_COUNTS = ("count", "lines", "zones", "added", "removed", "tile_count", "profile_count")
+_STYLE = ("border-collapse:collapse;font-size:12px;font-family:var(--jp-code-font-family,"
+          "monospace)")
+_CELL = "padding:1px 8px;border-bottom:1px solid #e8e8e8;"
+
+
+class Table(pd.DataFrame):
+    """A DataFrame that Jupyter shows in human units (see the module doc)."""
+
+    @property
+    def _constructor(self):
+        return Table
+
+    def _repr_html_(self):
+        return table_html(self)
+
+
+def as_table(frame) -> Table:
+    table = Table(frame)
+    table.attrs.update(frame.attrs)
+    return table
+
+
+def _cell(col: str, value):
+    """(text, tooltip, colour) of one value, by what its column name says it holds."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "", None, None
+    if col == "delta_ns":
+        sign = "+" if value > 0 else ""
+        return sign + human_ns(value), f"{value} ns", "#c0392b" if value > 0 else \
+            "#1e8449" if value < 0 else None
+    if col.endswith("_ns"):
+        return human_ns(value), f"{value} ns", None
+    if col == "share" or col.endswith("_share"):
+        return f"{value:.2f}%", None, None
+    if col.endswith("ratio"):
+        return ("new" if math.isinf(value) else f"{value:.2f}x"), None, None
+    if col == "bytes" or col.endswith("_bytes"):
+        return human_bytes(value), f"{value:,} bytes", None
+    if col.startswith(_COUNTS) or col.endswith("_count"):
+        return f"{value:,}", None, None
+    return str(value), None, None
+
+
+def _numeric(series) -> bool:
+    return pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
+        series.dtype)
+
+
+def title_of(attrs: dict) -> str:
+    """A line saying what a hotspot or comparison table is, from its attrs."""
+    by = attrs.get("by")
+    how = f"by {by}" + (" (self time)" if attrs.get("self_time") else "") if by else ""
+    if "labels" in attrs:
+        la, lb = attrs["labels"]
+        if "a" in attrs and "b" in attrs:
+            la = f"{os.path.basename(str(attrs['a']))} ({la})"
+            lb = f"{os.path.basename(str(attrs['b']))} ({lb})"
+        return f"{la} vs {lb}, {how}"
+    if "trace" in attrs:
+        span = attrs.get("last_time_ns")
+        captured = f", {human_ns(span)} captured" if span else ""
+        return f"{os.path.basename(str(attrs['trace']))}{captured}, {how}"
+    return ""
+
+
+def table_html(frame, *, title: str | None = None, max_rows: int = MAX_ROWS) -> str:
+    title = title if title is not None else title_of(frame.attrs)
+    shown = frame.head(max_rows)
+    right = {c: _numeric(frame[c]) for c in frame.columns}
+    out = [f'<div><table style="{_STYLE}">']
+    if title:
+        out.append(f'<caption style="text-align:left;font-weight:bold;padding:2px 0">'
+                   f'{html.escape(title)}</caption>')
+    out.append("<thead><tr>")
+    for col in frame.columns:
+        align = "right" if right[col] else "left"
+        out.append(f'<th style="{_CELL}text-align:{align}">{html.escape(str(col))}</th>')
+    out.append("</tr></thead><tbody>")
+    for row in shown.itertuples(index=False, name=None):
+        out.append("<tr>")
+        for col, value in zip(frame.columns, row):
+            text, tip, colour = _cell(str(col), value)
+            style = f"{_CELL}text-align:{'right' if right[col] else 'left'};"
+            if colour:
+                style += f"color:{colour};"
+            tip = f' title="{html.escape(tip)}"' if tip else ""
+            out.append(f'<td style="{style}"{tip}>{html.escape(text)}</td>')
+        out.append("</tr>")
+    out.append("</tbody></table>")
+    notes = []
+    if len(frame) > max_rows:
+        notes.append(f"{max_rows} of {len(frame):,} rows shown; the DataFrame has them all "
+                     f"(times in integer ns)")
+    if frame.attrs.get("warning"):
+        notes.append("note: " + frame.attrs["warning"])
+    for note in notes:
+        out.append(f'<div style="font-size:11px;color:#666">{html.escape(note)}</div>')
+    out.append("</div>")
+    return "".join(out)
+
+
+def summary_html(title: str, rows) -> str:
+    """A small two-column card: `rows` are (label, value) pairs."""
+    cells = "".join(f'<tr><th style="{_CELL}text-align:left;font-weight:normal;color:#555">'
+                    f'{html.escape(str(k))}</th><td style="{_CELL}">{html.escape(str(v))}</td></tr>'
+                    for k, v in rows)
+    return (f'<table style="{_STYLE}"><caption style="text-align:left;font-weight:bold;'
+            f'padding:2px 0">{html.escape(title)}</caption>{cells}</table>')
+
+
+def diff_html(title: str, lines, *, max_lines: int = 400) -> str:
+    """A unified diff, coloured, cut after `max_lines` lines."""
+    colours = {"+": "#1e8449", "-": "#c0392b", "@": "#2471a3"}
+    out = [f'<div><div style="font-weight:bold">{html.escape(title)}</div>'
+           f'<pre style="font-size:12px;line-height:1.3;max-height:40em;overflow:auto">']
+    shown = 0
+    total = 0
+    for line in lines:
+        total += 1
+        if shown >= max_lines:
+            continue
+        shown += 1
+        colour = None if line.startswith(("+++", "---")) else colours.get(line[:1])
+        text = html.escape(line)
+        out.append(f'<span style="color:{colour}">{text}</span>\n' if colour else text + "\n")
+    out.append("</pre>")
+    if total > shown:
+        out.append(f'<div style="font-size:11px;color:#666">{shown} of {total:,} diff lines '
+                   f'shown; .unified() gives them all</div>')
+    out.append("</div>")
+    return "".join(out)
