@@ -1,0 +1,160 @@
+"""Plots for notebooks: where people would rather look than read.
+
+Each function takes what the analysis functions return (a Trace, its zones
+DataFrame, a hotspots table), draws on `ax` (a new figure by default) and
+returns the matplotlib Axes. Nothing here computes statistics of its own
+beyond what the picture needs. matplotlib is an optional extra:
+`pip install 'irtools[notebook]'`.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from irtools.errors import UsageError
+from irtools.units import human_ns
+
+_UNITS = ((1_000_000_000, "s"), (1_000_000, "ms"), (1_000, "µs"), (1, "ns"))
+
+
+def time_unit(ns) -> tuple[int, str]:
+    """The scale and unit that show `ns` (a typical value) as a number above 1."""
+    for scale, unit in _UNITS:
+        if abs(ns) >= scale:
+            return scale, unit
+    return 1, "ns"
+
+
+def _axes(ax, size=(8, 4)):
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise UsageError("plots need matplotlib", fix="pip install 'irtools[notebook]'") from None
+    if ax is None:
+        _, ax = plt.subplots(figsize=size, layout="constrained")
+    return ax
+
+
+def _zones(source):
+    """A zones DataFrame from a Trace, a path or a zones DataFrame."""
+    if hasattr(source, "zones") and callable(source.zones):
+        return source.zones(text=False)
+    if isinstance(source, str) or hasattr(source, "__fspath__"):
+        from irtools.trace.model import Trace
+
+        return Trace.open(source).zones(text=False)
+    return source
+
+
+def duration_histogram(source, name: str, *, bins: int = 50, log: bool = False, ax=None):
+    """Histogram of the durations of the zones named `name` (their effective name).
+
+    `source`: a Trace, a capture's path or a zones DataFrame. The median and
+    the 90th percentile are marked.
+    """
+    zones = _zones(source)
+    durations = zones.loc[(zones["name"] == name) & zones["duration_ns"].notna(), "duration_ns"]
+    if durations.empty:
+        raise UsageError(f"no finished zone is named {name!r}",
+                         fix="pick a name from irtools.hotspots(trace)['name']")
+    values = durations.to_numpy(np.int64)
+    median, p90 = np.percentile(values, [50, 90])
+    scale, unit = time_unit(median)
+    ax = _axes(ax)
+    ax.hist(values / scale, bins=bins, log=log, color="#4c72b0")
+    for value, label, style in ((median, "median", "-"), (p90, "p90", "--")):
+        ax.axvline(value / scale, color="#c44e52", linestyle=style,
+                   label=f"{label} {human_ns(value)}")
+    ax.set_xlabel(f"duration ({unit})")
+    ax.set_ylabel("zones")
+    ax.set_title(f"{name}: {len(values):,} zones", loc="left", fontsize=10)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def hotspot_bars(frame, *, top: int = 15, column: str = "total_ns", ax=None):
+    """Horizontal bars of a hotspots table's `column` (total time by default), largest on top."""
+    if column not in frame.columns:
+        raise UsageError(f"the table has no column {column!r}",
+                         expected=", ".join(c for c in frame.columns if c.endswith("_ns")))
+    label = "op" if "op" in frame.columns and "name" not in frame.columns else "name"
+    rows = frame.sort_values(column, ascending=False).head(top)
+    values = rows[column].to_numpy(np.float64)
+    scale, unit = time_unit(values.max() if len(values) else 0)
+    ax = _axes(ax, size=(8, 0.6 + 0.3 * max(len(rows), 1)))
+    y = np.arange(len(rows))[::-1]
+    ax.barh(y, values / scale, color="#4c72b0")
+    ax.set_yticks(y, [_short(str(n)) for n in rows[label]], fontsize=8)
+    ax.set_xlabel(f"{column.removesuffix('_ns').replace('_', ' ')} ({unit})")
+    if "share" in rows.columns and column == "total_ns":
+        for yi, v, share in zip(y, values / scale, rows["share"]):
+            if share == share:  # not NaN
+                ax.annotate(f" {share:.1f}%", (v, yi), va="center", fontsize=7)
+    title = frame.attrs.get("trace") or ""
+    if title:
+        ax.set_title(f"{os.path.basename(str(title))}, by {frame.attrs.get('by', label)}",
+                     loc="left", fontsize=10)
+    return ax
+
+
+def _short(name: str, width: int = 48) -> str:
+    return name if len(name) <= width else name[:width - 1] + "…"
+
+
+def timeline(trace, *, top: int = 8, names=None, start_ns=None, end_ns=None, ax=None):
+    """Every zone of the `top` slowest dispatches (or of `names`) as bars, one row per thread.
+
+    `trace` is a Trace or a path; `start_ns`/`end_ns` cut a window of the capture.
+    """
+    from irtools.trace.hotspots import hotspots
+    from irtools.trace.model import Trace
+
+    if not isinstance(trace, Trace):
+        trace = Trace.open(trace)
+    if names is None:
+        names = hotspots(trace, by="dispatch", top=top)["name"].tolist()
+        if not names:
+            raise UsageError("the capture has no named dispatch zones",
+                             fix="give the zone names to draw with names=[...]")
+    zones = trace.zones(text=False)
+    pick = zones["name"].isin(names) & zones["end_ns"].notna()
+    if start_ns is not None:
+        pick &= zones["end_ns"] >= start_ns
+    if end_ns is not None:
+        pick &= zones["start_ns"] <= end_ns
+    shown = zones.loc[pick, ["thread", "thread_name", "start_ns", "duration_ns", "name"]]
+    if shown.empty:
+        raise UsageError("no zone of those names in the window", fix="widen start_ns/end_ns")
+    origin = int(shown["start_ns"].min())
+    span = int((shown["start_ns"] + shown["duration_ns"]).max()) - origin
+    scale, unit = time_unit(span)
+    ax = _axes(ax, size=(10, max(1 + 0.5 * shown["thread"].nunique(), 0.6 + 0.2 * len(names))))
+    threads = list(dict.fromkeys(shown.sort_values("thread")["thread"]))
+    colours = _colours(len(names))
+    for i, name in enumerate(names):
+        mine = shown[shown["name"] == name]
+        label = _short(name)
+        for row, tid in enumerate(threads):
+            part = mine[mine["thread"] == tid]
+            if len(part):
+                bars = np.column_stack([(part["start_ns"].to_numpy(np.int64) - origin) / scale,
+                                        part["duration_ns"].to_numpy(np.int64) / scale])
+                ax.broken_barh(bars, (row - 0.4, 0.8), color=colours[i], label=label)
+                label = None  # one legend entry per dispatch
+    labels = {t: n for t, n in zip(shown["thread"], shown["thread_name"].astype(str))}
+    ax.set_yticks(range(len(threads)), [labels[t] or str(t) for t in threads], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"time since the first zone shown ({unit})")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    ax.set_title(f"{len(shown):,} zones of {shown['name'].nunique()} dispatches", loc="left",
+                 fontsize=10)
+    return ax
+
+
+def _colours(n: int):
+    import matplotlib
+
+    cmap = matplotlib.colormaps["tab10" if n <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(n)]
