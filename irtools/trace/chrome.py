@@ -14,6 +14,7 @@ formatted from the zone columns. The part of an event that only depends on
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 
@@ -71,7 +72,7 @@ class _Tails:
 
 
 def _zone_piece(trace: Trace, tails: _Tails, sl: slice, head: str) -> str:
-    """The events of the zones in `sl` (all of one thread), comma-separated."""
+    """The events of the zones in `sl` (all of one thread), each after a comma."""
     z = trace.data.zones
     start = z.start[sl]
     end = z.end[sl]
@@ -99,7 +100,7 @@ def _zone_piece(trace: Trace, tails: _Tails, sl: slice, head: str) -> str:
         template = head + '%d.%03d,"dur":%d.%03d%s'
         rows = zip(*(a.tolist() for a in (*np.divmod(start, 1000), *np.divmod(dur, 1000))),
                    tail_list)
-    return ",\n".join(map(template.__mod__, rows))
+    return ",\n".join(itertools.chain([""], map(template.__mod__, rows)))
 
 
 def _metadata(trace: Trace, pid: int) -> list[str]:
@@ -149,7 +150,6 @@ def chrome_json(trace: Trace, *, progress=None, chunk: int = CHUNK):
         head = f'{{"ph":"X","pid":{pid},"tid":{int(tid)},"ts":'
         for a in range(first, first + count, chunk):
             sl = slice(a, min(a + chunk, first + count))
-            yield ",\n"
             yield _zone_piece(trace, tails, sl, head)
             done += sl.stop - sl.start
             if progress:

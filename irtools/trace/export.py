@@ -18,6 +18,7 @@ from irtools.errors import UsageError
 from irtools.trace.model import CHUNK, Trace
 
 FORMATS = ("chrome-json", "parquet", "csv")
+PIECE = 1 << 16  # zones formatted as text at a time: about 13 MB of JSON
 _SUFFIXES = {"chrome-json": ".json.gz", "parquet": ".parquet", "csv": ".csv"}
 
 
@@ -53,7 +54,7 @@ class _Sink:
             self.handle.write(data)
             return
         self.pending.append(self.pool.submit(self._compress, data))
-        while len(self.pending) > 2:  # bounds what waits in memory
+        while len(self.pending) > 1:  # one piece compressing while the next is formatted
             self.pending.pop(0).result()
 
     def _compress(self, data):
@@ -89,12 +90,13 @@ def check(output=None, fmt: str | None = None) -> str:
 
 
 def export(trace, output=None, fmt: str | None = None, *, progress=None,
-           chunk: int = CHUNK) -> str:
+           chunk: int | None = None) -> str:
     """Write the zones of `trace` (a Trace or a path) to `output`; returns its path.
 
     `fmt` is one of FORMATS, by default guessed from `output`, else chrome-json;
     `output` defaults to the capture's name with the format's suffix, here.
-    `chunk` zones are formatted at a time (a Parquet row group each).
+    `chunk` zones are formatted at a time: by default PIECE for text, which
+    bounds the memory of the Python strings, and CHUNK (a row group) for Parquet.
     """
     fmt = check(output, fmt)
     if not isinstance(trace, Trace):
@@ -102,10 +104,10 @@ def export(trace, output=None, fmt: str | None = None, *, progress=None,
     output = os.fspath(output) if output else default_output(trace.path, fmt)
     with atomic_output(output, inputs=[trace.path]) as handle:
         if fmt == "parquet":
-            _parquet(trace, handle, progress, chunk)
+            _parquet(trace, handle, progress, chunk or CHUNK)
         else:
-            pieces = (_chrome(trace, progress, chunk) if fmt == "chrome-json"
-                      else _csv(trace, progress, chunk))
+            pieces = (_chrome(trace, progress, chunk or PIECE) if fmt == "chrome-json"
+                      else _csv(trace, progress, chunk or PIECE))
             _write_text(handle, output.endswith(".gz"), pieces)
     return output
 
