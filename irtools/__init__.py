@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["open_run", "run", "open_trace", "hotspots", "compare", "IrtoolsError", "open_dump", "slim_mlir", "slim_report"]
+__all__ = ["open_run", "run", "open_trace", "hotspots", "compare", "IrtoolsError", "open_dump", "slim_mlir", "slim_report", "export"]
 
 from irtools.errors import IrtoolsError
 
@@ -50,6 +50,17 @@ def compare(a, b, **options):
     from irtools.trace.compare import compare as _compare
 
     return _compare(a, b, **options)
+
+
+def export(trace, output=None, *, format=None, progress=None):
+    """Write a trace's zones (a `Trace` or a path) as Chrome JSON, Parquet or CSV.
+
+    `format`: chrome-json | parquet | csv, by default from `output`'s name; `.gz`
+    outputs are compressed. Returns the output's path. See `irtools export --help`.
+    """
+    from irtools.trace.export import export as _export
+
+    return _export(trace, output, format, progress=progress)
 
 
 def slim_mlir(input, output, *, params=None, scope="model", min_bytes=1024, progress=None):

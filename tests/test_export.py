@@ -141,3 +141,11 @@ def test_cli_errors_are_one_line(tmp_path, monkeypatch, argv, message):
     assert code == 2
     assert message in err and len(err.strip().splitlines()) == 1
     assert not list(tmp_path.iterdir())  # nothing half-written left behind
+
+
+def test_notebook_api(tmp_path):
+    import irtools
+
+    out = irtools.export(TRACY / "mlp3_llvmcpu_sync.tracy", tmp_path / "z.txt", format="csv")
+    assert out == str(tmp_path / "z.txt")
+    assert len(pd.read_csv(out)) == 926
