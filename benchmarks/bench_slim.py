@@ -5,6 +5,8 @@
     python benchmarks/bench_slim.py --size 3GB --keep /data/bench
 
 Each tool runs in its own process; wall time and peak RSS come from wait4().
+The tools take turns for --repeat rounds (the machine is shared, so the best round
+is the fairest figure; the median is shown too); outputs are removed before each run.
 strip-data is lossy (it replaces the weights with placeholders); slim keeps them.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,6 +40,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", default="1GB", help="model file size (default 1GB)")
     parser.add_argument("--keep", help="folder to keep the files in (default: a temporary one)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds (default 3)")
     args = parser.parse_args(argv)
     folder = Path(args.keep or tempfile.mkdtemp(prefix="bench-slim-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -47,19 +51,33 @@ def main(argv=None) -> int:
                             "--size", args.size], check=True)
         size = model.stat().st_size
         irtools = [sys.executable, "-m", "irtools", "slim", str(model)]
+        outputs = {name: folder / name for name in ("stripped.mlir", "res.mlir", "par.mlir", "w.irpa")}
         runs = {
             "iree-ir-tool strip-data": [shutil.which("iree-ir-tool"), "strip-data", str(model),
-                                        "-o", str(folder / "stripped.mlir")],
-            "irtools slim (resources)": irtools + ["-o", str(folder / "res.mlir")],
-            "irtools slim --params": irtools + ["-o", str(folder / "par.mlir"),
-                                                "--params", str(folder / "w.irpa")],
+                                        "-o", str(outputs["stripped.mlir"])],
+            "irtools slim (resources)": irtools + ["-o", str(outputs["res.mlir"])],
+            "irtools slim --params": irtools + ["-o", str(outputs["par.mlir"]),
+                                                "--params", str(outputs["w.irpa"])],
             "irtools slim --report": irtools + ["--report"],
         }
-        print(f"{model}: {size / 2**20:.0f} MiB")
-        print(f"{'tool':28} {'seconds':>8} {'MB/s':>8} {'peak RSS MiB':>13}")
-        for name, cmd in runs.items():
-            seconds, rss = measure(cmd)
-            print(f"{name:28} {seconds:8.2f} {size / 1e6 / seconds:8.0f} {rss:13.0f}", flush=True)
+        print(f"{model}: {size / 2**20:.0f} MiB, best of {args.repeat} rounds")
+        times = {name: [] for name in runs}
+        rss = dict.fromkeys(runs, 0.0)
+        for _ in range(args.repeat):
+            for name, cmd in runs.items():
+                for path in outputs.values():
+                    path.unlink(missing_ok=True)
+                seconds, peak = measure(cmd)
+                times[name].append(seconds)
+                rss[name] = max(rss[name], peak)
+        print(f"{'tool':28} {'best s':>7} {'median s':>9} {'MB/s':>6} {'peak RSS MiB':>13}")
+        for name in runs:
+            best = min(times[name])
+            print(f"{name:28} {best:7.2f} {statistics.median(times[name]):9.2f} "
+                  f"{size / 1e6 / best:6.0f} {rss[name]:13.0f}")
+        anchor = min(times["iree-ir-tool strip-data"])
+        for name in list(runs)[1:3]:
+            print(f"{name} / strip-data: {min(times[name]) / anchor:.2f}x")
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)

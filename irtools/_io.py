@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 
@@ -50,6 +51,36 @@ def atomic_output(path, mode: str = "wb", *, inputs=()):
     except BaseException:
         _remove(tmp)
         raise
+
+
+def copy_range(src_fd: int, offset: int, length: int, out) -> None:
+    """Append `length` bytes of `src_fd`, from `offset`, to the binary file `out`.
+
+    copy_file_range keeps the bytes in the kernel; where it is refused (another file
+    system, an old kernel) they go through memory. Writeback of the copied range starts
+    at once, so the fsync of `atomic_output` has little left to wait for.
+    """
+    out.flush()
+    dst = out.fileno()
+    at = os.lseek(dst, 0, os.SEEK_CUR)
+    while length > 0:
+        try:
+            n = os.copy_file_range(src_fd, dst, min(length, 64 << 20), offset)
+        except OSError as err:
+            if err.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+                raise
+            n = 0
+        if n == 0:
+            break
+        with contextlib.suppress(OSError):  # DONTNEED on dirty pages starts their writeback
+            os.posix_fadvise(dst, at, n, os.POSIX_FADV_DONTNEED)
+        at, offset, length = at + n, offset + n, length - n
+    while length > 0:
+        data = os.pread(src_fd, min(length, 8 << 20), offset)
+        if not data:
+            raise OSError(errno.EIO, "the input got shorter while it was read")
+        out.write(data)
+        offset, length = offset + len(data), length - len(data)
 
 
 def _remove(path):

@@ -8,7 +8,7 @@ import os
 import re
 import struct
 
-from irtools._io import atomic_output, same_file
+from irtools._io import atomic_output, copy_range, same_file
 from irtools.errors import MlirError, OutputError, UsageError
 from irtools.slim._metadata import SectionCopier, existing_keys
 from irtools.slim.scanner import Constant, Policy, Scanner
@@ -68,8 +68,9 @@ class SlimResult:
 class ResourcesPolicy(Policy):
     """Blobs become `dense_resource<key>`, with the data in the `{-# #-}` section."""
 
-    def __init__(self, write, store: BlobStore, min_bytes: int):
-        self.write, self.store, self.min_bytes = write, store, min_bytes
+    def __init__(self, out, source_fd: int, store: BlobStore, min_bytes: int):
+        self.out, self.write, self.source_fd = out, out.write, source_fd
+        self.store, self.min_bytes = store, min_bytes
         self.section_written = False
 
     def text(self, data: bytes):
@@ -93,8 +94,11 @@ class ResourcesPolicy(Policy):
             # A blob's hex starts with its alignment as a little-endian uint32.
             head = struct.pack("<I", blob.alignment).hex().upper().encode()
             self.write(b"%s      %s: \"0x%s" % (b",\n" if i else b"", blob.key.encode(), head))
-            for data in self.store.read(blob):
-                self.write(data if self.store.hex_spool else binascii.hexlify(data).translate(_UPPER))
+            if blob.source is not None:  # the input's own digits: a copy, in the kernel
+                copy_range(self.source_fd, blob.source, 2 * blob.length, self.out)
+            else:
+                for data in self.store.read(blob):
+                    self.write(binascii.hexlify(data).translate(_UPPER))
             self.write(b'"')
         return bool(blobs)
 
@@ -114,8 +118,8 @@ class ParamsPolicy(ResourcesPolicy):
     file as a resource, so the output still compiles.
     """
 
-    def __init__(self, write, store, min_bytes, scope: str):
-        super().__init__(write, store, min_bytes)
+    def __init__(self, out, source_fd, store, min_bytes, scope: str):
+        super().__init__(out, source_fd, store, min_bytes)
         self.scope = scope.encode()
 
     def place(self, const, ty, store, head):
@@ -136,7 +140,10 @@ def report(input, *, min_bytes: int = 1024, progress=None) -> SlimResult:
     policy = Policy()
     policy.min_bytes = min_bytes
     store = BlobStore(None)
-    constants = Scanner(path, policy, store, progress=progress).run()
+    try:
+        constants = Scanner(path, policy, store, progress=progress).run()
+    finally:
+        store.close()
     return SlimResult(path, os.path.getsize(path), constants, min_bytes=min_bytes)
 
 
@@ -155,12 +162,14 @@ def slim(input, output, *, params=None, scope: str = "model", min_bytes: int = 1
                                   fix="choose another path for --params")
     reserved = existing_keys(path, Scanner)
     folder = os.path.dirname(os.path.abspath(output))
-    with atomic_output(output, inputs=[path]) as out:
-        store = BlobStore(folder, hex_spool=params is None)
+    with atomic_output(output, inputs=[path]) as out, open(path, "rb") as source:
+        # The archive needs raw bytes; a resource section copies the input's hex.
+        store = BlobStore(folder, spool_hex=params is not None)
         store.reserved = reserved
         try:
-            policy = (ParamsPolicy(out.write, store, min_bytes, scope) if params
-                      else ResourcesPolicy(out.write, store, min_bytes))
+            fd = source.fileno()
+            policy = (ParamsPolicy(out, fd, store, min_bytes, scope) if params
+                      else ResourcesPolicy(out, fd, store, min_bytes))
             constants = Scanner(path, policy, store, progress=progress).run()
             policy.finish()
             if params:

@@ -12,7 +12,6 @@ import binascii
 import dataclasses
 import os
 import re
-import tempfile
 
 from irtools.errors import MlirError
 from irtools.slim._literals import Unsupported, list_bytes
@@ -93,6 +92,11 @@ class Scanner:
         self.progress(min(self.base + len(self.buf), self.total), self.total)
         return bool(data)
 
+    def _fill(self, n):
+        """Read on until `n` bytes follow the position (or the file ends)."""
+        while len(self.buf) - self.pos < n and self.more():
+            pass
+
     def copy_rest(self, write):
         """Hand everything from the current position to the end of the file to `write`."""
         while True:
@@ -108,7 +112,7 @@ class Scanner:
             raise MlirError(f"cannot read the input: {err.strerror}", path=self.path) from err
         with self._file:
             self.total = os.fstat(self._file.fileno()).st_size
-            self.more()
+            self._fill(4096)
             self._check_start()
             self._scan()
         self.progress(self.total, self.total)
@@ -184,19 +188,20 @@ class Scanner:
     # -- constants -----------------------------------------------------------------------
     def _constant(self, kind: str):
         const = Constant(self.line + self.held.count(b"\n"), self.base + self.pos, kind, self._name())
-        self.store.start()
         if kind == "hex":
             self.pos += 9
-            original = self._read_hex(const)
+            self.store.start(self.base + self.pos)
+            body = self._read_hex(const)
         else:
             self.pos += 6
-            original = self._read_list(const)
-        while len(self.buf) - self.pos < LOOKAHEAD and self.more():
-            pass
+            self.store.start()
+            body = self._read_list(const)
+        attribute = (const.offset, self.base + self.pos)
+        self._fill(LOOKAHEAD)
         found = read_type(self.buf, self.pos)
         ty = parse_type(found[0]) if found else None
         const.type = found[0] if found else ""
-        const.action = self._decide(const, ty, original)
+        const.action = self._decide(const, ty, body)
         if const.action == "moved":
             head = self.held
             blob, const.duplicate = self.store.finish(const.name, _alignment(ty))
@@ -209,16 +214,26 @@ class Scanner:
                 const.action = "context"
         if const.action != "moved":
             self._flush_held()
-            self.policy.keep(const, original())
+            self.policy.keep(const, self.read_input(*attribute))
             self.store.discard()
         self.constants.append(const)
 
-    def _decide(self, const, ty, original) -> str:
+    def read_input(self, start, stop):
+        """Yield the input's bytes from `start` to `stop` (a constant already scanned)."""
+        fd = self._file.fileno()
+        while start < stop:
+            data = os.pread(fd, min(CHUNK, stop - start), start)
+            if not data:
+                return
+            start += len(data)
+            yield data
+
+    def _decide(self, const, ty, body) -> str:
         if ty is None or not ty.element_bytes:
             return "type"
         if const.kind == "list":
             try:
-                for data in list_bytes(original(body_only=True), ty):
+                for data in list_bytes(self.read_input(*body), ty):
                     self.store.write(data)
             except (Unsupported, ValueError):
                 return "type"
@@ -239,19 +254,19 @@ class Scanner:
         return f"{self.func}.{ssa}" if self.func else ssa
 
     def _read_hex(self, const: Constant):
-        """Decode hex digits up to the closing quote; return a function giving the original text."""
-        small = bytearray()
-        limit = 2 * self.policy.min_bytes + 2
-        carry = b""
+        """Decode hex digits up to the closing quote into the store; return their input range."""
+        start = self.base + self.pos
+        carry = b""   # an odd digit left at the end of a chunk
         while True:
             q = self.buf.find(b'"', self.pos)
             end = q if q != -1 else len(self.buf)
-            digits = carry + self.buf[self.pos:end]
-            whole = len(digits) & ~1 if q == -1 else len(digits)
-            carry = digits[whole:]
-            self._write_hex(const, digits[:whole], end - len(digits))
-            if len(small) <= limit:
-                small += digits[:whole]
+            first = self.pos
+            if carry and first < end:
+                self._write_hex(const, carry + self.buf[first:first + 1], first - 1)
+                carry, first = b"", first + 1
+            whole = end - (end - first) % 2 if q == -1 else end
+            self._write_hex(const, memoryview(self.buf)[first:whole], first)
+            carry += self.buf[whole:end]
             self.pos = end
             if q != -1:
                 break
@@ -260,37 +275,31 @@ class Scanner:
                                 path=self.path, offset=const.offset, line=const.line,
                                 expected='hex digits closed by ">',
                                 fix="the file is truncated; write it again")
+        stop = self.base + self.pos
+        if carry:
+            self._write_hex(const, carry, self.pos - 1)   # reports the odd digit count
+        self._fill(2)
         if self.buf[self.pos:self.pos + 2] != b'">':
-            self._bad(const, self.base + self.pos, 'expected ">" after the hex string')
+            self._bad(const, stop, 'expected ">" after the hex string')
         self.pos += 2
-        kept_small = bytes(small) if len(small) <= limit else None
-
-        def original(body_only=False):
-            yield b'dense<"0x'
-            if kept_small is not None:
-                yield kept_small
-            else:
-                for data in self.store.read():
-                    yield data if self.store.hex_spool else binascii.hexlify(data).upper()
-            yield b'">'
-
-        return original
+        return start, stop
 
     def _write_hex(self, const, digits: bytes, offset_in_buf: int):
         try:
             data = binascii.a2b_hex(digits)
         except binascii.Error:
             m = _HEX_DIGITS.search(digits)
-            where = self.base + offset_in_buf + (m.start() if m else len(digits))
-            found = digits[m.start():m.start() + 1].decode("latin-1") if m else "an odd number of digits"
-            self._bad(const, where, f"invalid hex digit {found!r} in a dense<\"0x...\"> constant "
-                                    f"(expected 0-9 and A-F)")
-        self.store.write(data, digits)
+            if m is None:
+                self._bad(const, self.base + offset_in_buf + len(digits),
+                          'an odd number of digits in a dense<"0x..."> constant (expected pairs of hex digits)')
+            found = bytes(digits[m.start():m.start() + 1]).decode("latin-1")
+            self._bad(const, self.base + offset_in_buf + m.start(),
+                      f"invalid hex digit {found!r} in a dense<\"0x...\"> constant (expected 0-9 and A-F)")
+        self.store.write(data)
 
     def _read_list(self, const: Constant):
-        """Copy a `[...]` literal to a spooled temporary file; return a function giving it back."""
-        spool = tempfile.SpooledTemporaryFile(max_size=1 << 20)
-        depth = 0
+        """Find the end of a `[...]` literal; return its input range."""
+        start, depth = self.base + self.pos, 0
         while True:
             end = None
             for m in _LIST_MARKS.finditer(self.buf, self.pos):
@@ -298,29 +307,19 @@ class Scanner:
                 if depth == 0:
                     end = m.end()
                     break
-            stop = end if end is not None else len(self.buf)
-            spool.write(self.buf[self.pos:stop])
-            self.pos = stop
+            self.pos = end if end is not None else len(self.buf)
             if end is not None:
                 break
             if not self.more():
                 raise MlirError("unterminated dense<[... constant: the file ends inside it",
                                 path=self.path, offset=const.offset, line=const.line,
                                 expected="a list closed by ]>", fix="the file is truncated; write it again")
+        stop = self.base + self.pos
+        self._fill(1)
         if self.buf[self.pos:self.pos + 1] != b">":
-            self._bad(const, self.base + self.pos, "expected '>' after the element list")
+            self._bad(const, stop, "expected '>' after the element list")
         self.pos += 1
-
-        def original(body_only=False):
-            if not body_only:
-                yield b"dense<"
-            spool.seek(0)
-            while data := spool.read(CHUNK):
-                yield data
-            if not body_only:
-                yield b">"
-
-        return original
+        return start, stop
 
     def _bad(self, const, offset, problem):
         raise MlirError(problem, path=self.path, offset=offset, line=const.line,

@@ -1,13 +1,14 @@
-"""The blob spool: constant data goes to a temporary file beside the output, deduplicated.
+"""Blobs, deduplicated by digest, and where their bytes can be read back.
 
-Blob content must go somewhere before we know whether it repeats an earlier blob; a
-temporary file keeps memory flat whatever the model size. The spool holds hex text when
-the output is a resource section (no re-encoding) and raw bytes for a parameter archive.
+A blob spelled in hex in the input (`dense<"0x...">`) is read back from the input
+itself by offset, so the resource section is a plain copy. Only what the input does
+not hold in that form goes to a temporary file beside the output: the raw bytes a
+parameter archive needs, and the bytes of literal lists (`dense<[1.0, ...]>`).
 """
 
 from __future__ import annotations
 
-import binascii
+import concurrent.futures
 import dataclasses
 import hashlib
 import os
@@ -23,9 +24,10 @@ _KEY_CHARS = re.compile(r"[^A-Za-z0-9_.]")
 @dataclasses.dataclass
 class Blob:
     key: str
-    offset: int      # in the spool
-    length: int      # bytes of data (the spool may hold twice as many hex digits)
+    length: int          # bytes of data
     alignment: int
+    source: int | None   # input offset of its hex digits (2 * length of them), if any
+    offset: int = -1     # of its raw bytes in the spool; -1 when not spooled
     as_param: bool = False
     as_resource: bool = False
 
@@ -37,10 +39,15 @@ def clean_key(hint: str) -> str:
 
 
 class BlobStore:
-    """Spools blobs one at a time: `start`, `write`*, then `finish` (keep) or `discard`."""
+    """Takes blobs one at a time: `start`, `write`*, then `finish` (keep) or `discard`.
 
-    def __init__(self, folder=None, *, hex_spool: bool = True):
-        self.hex_spool = hex_spool
+    With no `folder` nothing is spooled (a report). `spool_hex` spools hex blobs too.
+    Hashing and spooling run in a helper thread (both release the GIL), overlapping
+    the caller's hex decoding; one write is in flight at a time, so memory stays flat.
+    """
+
+    def __init__(self, folder=None, *, spool_hex: bool = False):
+        self.spool_hex = spool_hex
         try:
             self.spool = tempfile.TemporaryFile(prefix=".irtools-slim-", dir=folder) if folder else None
         except OSError as err:
@@ -50,31 +57,48 @@ class BlobStore:
         self._by_digest: dict[tuple, str] = {}
         self._hash = None
         self._start = self._length = 0
+        self._source = None
+        self._spooling = False
+        self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="irtools-slim")
+        self._pending = None
 
-    def start(self):
+    def start(self, source: int | None = None):
+        """Begin a blob; `source` is the input offset of its hex digits, if it has them."""
+        self._wait()
         self._hash = hashlib.sha256()
         self._length = 0
-        if self.spool is not None:
+        self._source = source
+        self._spooling = self.spool is not None and (source is None or self.spool_hex)
+        if self._spooling:
             self._start = self.spool.seek(0, os.SEEK_END)
 
-    def write(self, data: bytes, hex_text: bytes | None = None):
-        """Add decoded `data`; `hex_text` is the same data as hex when the caller has it."""
-        self._hash.update(data)
+    def write(self, data: bytes):
+        """Add decoded bytes to the current blob."""
+        self._wait()
         self._length += len(data)
-        if self.spool is not None:
-            if self.hex_spool:
-                data = hex_text if hex_text is not None else binascii.hexlify(data)
-            self._guard(self.spool.write, data)
+        self._pending = self._worker.submit(self._absorb, data)
+
+    def _absorb(self, data):
+        self._hash.update(data)
+        if self._spooling:
+            self.spool.write(data)
+
+    def _wait(self):
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            self._guard(pending.result)
 
     @property
     def length(self) -> int:
         return self._length
 
     def digest(self) -> str:
+        self._wait()
         return self._hash.hexdigest()
 
     def finish(self, hint: str, alignment: int) -> tuple[Blob, bool]:
         """Keep the current blob under a key made from `hint`; returns (blob, is_duplicate)."""
+        self._wait()
         ident = (self._hash.digest(), self._length, alignment)
         known = self._by_digest.get(ident)
         if known is not None:
@@ -84,24 +108,22 @@ class BlobStore:
         while key in self.blobs or key in self.reserved:
             n += 1
             key = f"{clean_key(hint)}.{n}"
-        blob = Blob(key, self._start, self._length, alignment)
+        blob = Blob(key, self._length, alignment, self._source,
+                    self._start if self._spooling else -1)
         self.blobs[key] = blob
         self._by_digest[ident] = key
         return blob, False
 
     def discard(self):
-        if self.spool is not None:
+        self._wait()
+        if self._spooling:
             self._guard(self.spool.truncate, self._start)
             self.spool.seek(self._start)
 
-    def read(self, blob_or_none=None):
-        """Yield the spooled text (or bytes) of a kept blob, or of the current one."""
-        if blob_or_none is None:
-            start, stop = self._start, self.spool.seek(0, os.SEEK_END)
-        else:
-            width = 2 if self.hex_spool else 1
-            start = blob_or_none.offset
-            stop = start + blob_or_none.length * width
+    def read(self, blob: Blob):
+        """Yield the spooled bytes of a kept blob."""
+        start, stop = blob.offset, blob.offset + blob.length
+        self._wait()
         self._guard(self.spool.flush)
         while start < stop:
             data = os.pread(self.spool.fileno(), min(READ_SIZE, stop - start), start)
@@ -111,6 +133,8 @@ class BlobStore:
             yield data
 
     def close(self):
+        self._pending = None
+        self._worker.shutdown()
         if self.spool is not None:
             self.spool.close()
 
