@@ -32,7 +32,7 @@ HELP = """\
 | | `/` | search a pass, or `@symbol` for the passes that changed it |
 | | `enter` / `v` | diff against the state before the pass / the IR after it |
 | diff | `s` | unified or side by side |
-| | `l` `r` `a` | ignore locations, SSA names, attribute order |
+| | `l` `r` `a` `w` | ignore locations, SSA names, attribute order, indentation |
 | | `]` `[` | next and previous hunk |
 | text | `/` `n` `N` | search, next and previous match |
 | | `g` `G` | top, bottom |

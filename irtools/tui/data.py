@@ -127,8 +127,9 @@ class DumpData:
     search in one worker does not hold up a diff in another.
     """
 
-    def __init__(self, path):
+    def __init__(self, path, label=None):
         self.path = os.fspath(path)
+        self.title = label or self.path
         self._index = None
         self._flags = None
         self._lock = threading.Lock()
@@ -185,7 +186,7 @@ class DumpData:
         with self._dump() as dump:
             return dump.diff(a, b, symbol=symbol, options=options)
 
-    def label(self, n) -> str:
+    def snapshot_label(self, n) -> str:
         return self._dump()._label(n)
 
     def _load(self, kind):

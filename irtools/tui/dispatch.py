@@ -162,7 +162,7 @@ class DispatchScreen(BaseScreen):
         r = self._picked()
         if r is not None:
             dump, n, symbol = self.dump, r["index"], self.symbol
-            self.app.push_screen(IRScreen(f"{dump.label(n)} @{symbol}",
+            self.app.push_screen(IRScreen(f"{dump.snapshot_label(n)} @{symbol}",
                                           lambda progress: dump.lines(n, symbol)))
 
     def action_source(self):
@@ -179,7 +179,7 @@ class DispatchScreen(BaseScreen):
         elif self.history:  # the dispatch as the last pass left it
             last = self.history[-1]["index"]
             dump, symbol = self.dump, self.symbol
-            self.app.push_screen(IRScreen(f"{dump.label(last)} @{symbol}",
+            self.app.push_screen(IRScreen(f"{dump.snapshot_label(last)} @{symbol}",
                                           lambda progress: dump.lines(last, symbol)))
         else:
             self.notify("no executable source: open a run directory (irtools run) or a dump",

@@ -29,8 +29,8 @@ class LinesView(ScrollView, can_focus=True):
     BINDINGS = [
         Binding("n", "next_match", "Next match", show=False),
         Binding("N", "previous_match", "Prev match", show=False),
-        Binding("]", "next_mark", "Next hunk"),
-        Binding("[", "previous_mark", "Prev hunk"),
+        Binding("]", "next_mark", "Next hunk", show=False),
+        Binding("[", "previous_mark", "Prev hunk", show=False),
         Binding("g,home", "top", "Top", show=False),
         Binding("G,end", "bottom", "Bottom", show=False),
         Binding("up", "scroll_up", show=False),

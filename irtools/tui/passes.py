@@ -41,7 +41,8 @@ class PassesScreen(BaseScreen):
 
     def on_mount(self):
         self.sub_title = self.label
-        self.load(f"indexing {self.dump.path}", self.dump.passes, self.show)
+        self.load(f"finding the passes that changed {self.dump.title}", self.dump.passes,
+                  self.show)
 
     def show(self, frame):
         self.frame = frame
@@ -67,7 +68,7 @@ class PassesScreen(BaseScreen):
         total = len(self.frame)
         changed = int((self.frame["changed"] == "true").sum())
         self.query_one("#title", Static).update(
-            f"{self.dump.path}: {total:,} snapshots, {changed:,} changed the IR{note}")
+            f"{self.dump.title}: {total:,} snapshots, {changed:,} changed the IR{note}")
         table = self.query_one(DataTable)
         table.clear(columns=True)
         for head in ("#", "when", "pass", "op", "scope", "lines", "size", "changed"):
@@ -140,7 +141,7 @@ class PassesScreen(BaseScreen):
         if r is not None:
             dump, n = self.dump, r["index"]
             symbol = self.history[0] if self.history else None
-            self.app.push_screen(IRScreen(dump.label(n) + (f" @{symbol}" if symbol else ""),
+            self.app.push_screen(IRScreen(dump.snapshot_label(n) + (f" @{symbol}" if symbol else ""),
                                           lambda progress: dump.lines(n, symbol)))
 
     def action_back(self):

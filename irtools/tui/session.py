@@ -14,6 +14,7 @@ from irtools.errors import UsageError
 from irtools.tui.data import DumpData, TraceData
 
 _TRACY_MAGICS = (b"tracy", b"tr\xfdP", b"tlZ\x04", b"tZst")
+_SNIFF = 4 << 20
 
 
 @dataclass
@@ -69,6 +70,14 @@ def is_tracy(path) -> bool:
     return head.startswith(_TRACY_MAGICS)
 
 
+def looks_like_dump(path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return b"IR Dump " in f.read(_SNIFF)
+    except OSError as err:
+        raise UsageError(f"cannot read it: {err.strerror}", path=str(path)) from err
+
+
 def open_paths(paths) -> Session:
     """Classify each PATH and build the session; two traced PATHs start in compare mode."""
     from irtools.run.layout import RunDir, is_run_dir
@@ -85,11 +94,14 @@ def open_paths(paths) -> Session:
             _add_runs(session, RunDir.open(path), group, len(paths) > 1)
         elif path.is_file() and (path.suffix == ".tracy" or is_tracy(path)):
             session.sources.append(Source(_short(path), trace=TraceData(path), group=group))
-        else:  # a print-ir dump file or a --mlir-print-ir-tree-dir folder
+        elif path.is_dir() or looks_like_dump(path):  # a dump, or a --mlir-print-ir-tree-dir
             loose_dumps.append((group, path))
+        else:
+            raise UsageError("not a run directory, .tracy capture or IR dump (no 'IR Dump' "
+                             f"header in its first {_SNIFF >> 20} MiB)", path=raw)
     traced = [s for s in session.sources if s.trace is not None and s.dump is None]
     for group, path in loose_dumps:
-        data = DumpData(path)
+        data = DumpData(path, str(path))
         if traced:
             for s in traced:
                 s.dump = data
@@ -112,7 +124,9 @@ def _add_runs(session, rundir, group, prefix: bool):
         dump = run.ir_dump
         data = None
         if dump is not None:
-            data = dumps.setdefault(os.fspath(dump), DumpData(dump))
+            data = dumps.get(os.fspath(dump))
+            if data is None:
+                data = dumps[os.fspath(dump)] = DumpData(dump, _relative(dump, rundir.root))
         if run.trace is None:
             continue
         label = f"{rundir.root.name}:{run.name}" if prefix else run.name
@@ -123,6 +137,13 @@ def _add_runs(session, rundir, group, prefix: bool):
         for path, data in dumps.items():
             session.sources.append(Source(f"{rundir.root.name}:{Path(path).parent.parent.name}",
                                           dump=data, group=group))
+
+
+def _relative(path, root) -> str:
+    try:
+        return str(Path(path).relative_to(root))
+    except ValueError:
+        return str(path)
 
 
 def _short(path: Path) -> str:

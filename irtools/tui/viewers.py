@@ -80,6 +80,7 @@ class DiffScreen(TextScreen):
         Binding("l", "locs", "Locations"),
         Binding("r", "renumber", "SSA names"),
         Binding("a", "attrs", "Attr order"),
+        Binding("w", "indent", "Indentation"),
         Binding("]", "next_hunk", "Next hunk"),
         Binding("[", "previous_hunk", "Prev hunk", show=False),
     ]
@@ -90,6 +91,7 @@ class DiffScreen(TextScreen):
         super().__init__()
         self.dump, self.a, self.b, self.symbol = dump, a, b, symbol
         self.side = False
+        self.dedent = False
         self.options = Options()
         self.diff = None
 
@@ -98,10 +100,17 @@ class DiffScreen(TextScreen):
 
     def recompute(self):
         dump, a, b, symbol, options = self.dump, self.a, self.b, self.symbol, self.options
+        dedent = self.dedent
 
         def compute(progress):
-            return dump.diff(b, symbol=symbol, options=options) if a is None else \
+            from irtools.irdiff.diff import Diff
+
+            d = dump.diff(b, symbol=symbol, options=options) if a is None else \
                 dump.diff(a, b, symbol=symbol, options=options)
+            if dedent:  # the same op printed at another nesting depth is not a change
+                d = Diff(d.a_label, d.b_label, [x.strip() for x in d.a_lines],
+                         [x.strip() for x in d.b_lines], d.context)
+            return d
         self.load("diffing", compute, self.show, group="diff")
 
     def show(self, diff):
@@ -122,7 +131,8 @@ class DiffScreen(TextScreen):
         added, removed = diff.counts()
         normal = [name for name, on in (("locations stripped", self.options.strip_locs),
                                          ("SSA renumbered", self.options.renumber),
-                                         ("attributes sorted", self.options.sort_attrs)) if on]
+                                         ("attributes sorted", self.options.sort_attrs),
+                                         ("indentation ignored", self.dedent)) if on]
         title = f"{diff.a_label}  →  {diff.b_label}" + (f"  @{self.symbol}" if self.symbol else "")
         self.query_one("#title", Static).update(title)
         self.set_status(f"{len(marks)} hunks, +{added} -{removed}"
@@ -147,6 +157,10 @@ class DiffScreen(TextScreen):
 
     def action_attrs(self):
         self._toggle("sort_attrs")
+
+    def action_indent(self):
+        self.dedent = not self.dedent
+        self.recompute()
 
     def action_next_hunk(self):
         self.text.action_next_mark()

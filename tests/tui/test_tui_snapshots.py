@@ -1,0 +1,76 @@
+"""SVG snapshots of every screen at a fixed terminal size (pytest-textual-snapshot).
+
+The captures are the shared fixtures; the IR dump is the one `irtools run --ir-dump`
+writes for the tiny model, opened by a relative path so that titles do not hold
+the session's temporary folder. Update with `pytest --snapshot-update` and review.
+"""
+
+from __future__ import annotations
+
+from irtools.tui.app import IrtoolsApp
+from irtools.tui.session import open_paths
+from tests.conftest import TRACY
+from tests.tui.pilot import settle
+
+SIZE = (120, 36)
+PREFILL = TRACY / "tfm_prefill_llvmcpu_task.tracy"
+DUMP = "llvm-cpu/ir/dump.mlir"
+
+
+def app_on(*paths):
+    return IrtoolsApp(open_paths([str(p) for p in paths]))
+
+
+def keys(*presses):
+    """A run_before that presses keys, letting every load finish after each."""
+    async def run(pilot):
+        await settle(pilot)
+        for key in presses:
+            await pilot.press(key)
+            await settle(pilot)
+    return run
+
+
+def test_hotspots(snap_compare):
+    assert snap_compare(app_on(PREFILL), terminal_size=SIZE, run_before=keys())
+
+
+def test_hotspots_by_op_self_time(snap_compare):
+    assert snap_compare(app_on(PREFILL), terminal_size=SIZE, run_before=keys("g", "s"))
+
+
+def test_compare(snap_compare):
+    assert snap_compare(app_on(TRACY / "matmul_llvmcpu_task.tracy", TRACY / "mlp3_llvmcpu_sync.tracy"),
+                        terminal_size=SIZE, run_before=keys())
+
+
+def test_dispatch(snap_compare):
+    assert snap_compare(app_on(PREFILL), terminal_size=SIZE, run_before=keys("enter"))
+
+
+def test_help(snap_compare):
+    assert snap_compare(app_on(PREFILL), terminal_size=SIZE, run_before=keys("question_mark"))
+
+
+def test_passes_changed(snap_compare, runs, monkeypatch):
+    monkeypatch.chdir(runs / "runs" / "llvm")
+    assert snap_compare(app_on(DUMP), terminal_size=SIZE, run_before=keys("c"))
+
+
+def test_diff_unified(snap_compare, runs, monkeypatch):
+    monkeypatch.chdir(runs / "runs" / "llvm")
+    assert snap_compare(app_on(DUMP), terminal_size=SIZE,
+                        run_before=keys("/", *"@prefill_dispatch_0", "enter", "enter"))
+
+
+def test_diff_side_by_side(snap_compare, runs, monkeypatch):
+    monkeypatch.chdir(runs / "runs" / "llvm")
+    assert snap_compare(app_on(DUMP), terminal_size=SIZE,
+                        run_before=keys("/", *"@prefill_dispatch_0", "enter", "enter", "s"))
+
+
+def test_ir_view_search(snap_compare, runs, monkeypatch):
+    monkeypatch.chdir(runs / "runs" / "llvm")
+    assert snap_compare(app_on(DUMP), terminal_size=SIZE,
+                        run_before=keys("/", *"@prefill_dispatch_0", "enter", "v",
+                                        "/", *"linalg", "enter"))
