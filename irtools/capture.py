@@ -45,6 +45,8 @@ def capture(argv, output, *, timeout: float = 600, sampling: bool = False, env=N
     """
     output = Path(output)
     log_dir = Path(log_dir or output.parent)
+    if port:
+        check_port(port, argv)
     port = port or free_port()
     capture_tool = driver.find_tool("iree-tracy-capture")
     cap_argv = [capture_tool, "-o", str(output), "-f", "-a", "127.0.0.1", "-p", str(port)]
@@ -66,7 +68,16 @@ def capture(argv, output, *, timeout: float = 600, sampling: bool = False, env=N
             deadline = started + timeout
             run_rc = _wait(run, deadline, argv, run_log, "the instrumented run")
             run_done = time.monotonic()
-            cap_rc = _wait(cap, deadline, cap_argv, cap_log, "iree-tracy-capture")
+            try:
+                cap_rc = _wait(cap, deadline, cap_argv, cap_log, "iree-tracy-capture")
+            except ToolFailed:
+                if _never_connected(cap_log):
+                    raise ToolFailed(f"iree-tracy-capture never reached the program on port {port}; "
+                                     f"another program may hold that port, or {Path(argv[0]).name} "
+                                     f"is not built with Tracy", argv=cap_argv, path=cap_log,
+                                     fix="run again (a new port is chosen), or pass a free --port"
+                                     ) from None
+                raise
     finally:
         _kill(run)
         _kill(cap)
@@ -82,6 +93,23 @@ def capture(argv, output, *, timeout: float = 600, sampling: bool = False, env=N
             "run_seconds": run_done - started, "total_seconds": time.monotonic() - started,
             "run_returncode": run_rc, "capture_returncode": cap_rc,
             "run_log": str(run_log), "capture_log": str(cap_log)}
+
+
+def check_port(port: int, argv):
+    """A port the user chose must be free: the program's Tracy client listens on it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError as err:
+            raise ToolFailed(f"port {port} is not free ({err.strerror}); the Tracy client of "
+                             f"{Path(argv[0]).name} cannot listen on it", argv=list(argv),
+                             fix="pass another --port, or leave --port out to pick a free one"
+                             ) from None
+
+
+def _never_connected(log: Path) -> bool:
+    text = log.read_text(errors="replace")
+    return "Connecting to" in text and "Queue delay" not in text and "Timer resolution" not in text
 
 
 def _wait(proc, deadline, argv, log, what) -> int:

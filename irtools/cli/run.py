@@ -51,6 +51,8 @@ def add_parser(sub):
                    help="time limit of each compile (default 1800 s)")
     p.add_argument("--sampling", action="store_true",
                    help="let Tracy sample call stacks (off by default: it inflates captures)")
+    p.add_argument("--port", type=int, metavar="PORT",
+                   help="the Tracy port (default: a free port for each capture)")
     p.add_argument("--no-profile", dest="profile", action="store_false",
                    help="do not record a HAL profile (.ireeprof)")
     p.add_argument("--top", type=int, default=5, metavar="N",
@@ -72,7 +74,7 @@ def run(args) -> int:
     options = Options(targets=parse_targets(args.target), functions=args.function or [],
                       inputs=args.input, seed=args.seed, repeat=args.repeat,
                       benchmark=args.benchmark, ir_dump=args.ir_dump, profile=args.profile,
-                      sampling=args.sampling, compile_flags=args.compile_flag,
+                      sampling=args.sampling, port=args.port, compile_flags=args.compile_flag,
                       run_flags=args.run_flag, compile_timeout=args.compile_timeout,
                       run_timeout=args.timeout)
     err = stderr_console()
@@ -82,7 +84,8 @@ def run(args) -> int:
     failed = run_summary(out, manifest, top=args.top)
     if failed:
         first = failed[0]
-        raise IrtoolsError(f"{len(failed)} of {len(manifest['runs'])} runs failed; "
+        steps = len(manifest["runs"]) + len(manifest["compiles"])
+        raise IrtoolsError(f"{len(failed)} of {steps} steps failed; "
                            f"{first['name']}: {first.get('error')}", path=str(out),
                            fix="see the logs in the run directory")
     return 0

@@ -40,11 +40,14 @@ def run_summary(root: Path, manifest: dict, *, top: int = 5) -> list[dict]:
                      f"{human_ns(frame.attrs['last_time_ns'])} captured)")
             out.print(hotspot_table(frame, title=title, width=console_width()))
             out.print(next_steps(info, frame), highlight=False, soft_wrap=True)
-    out.print(f"\nrun directory: {root}   (irtools hotspots {root} --by dispatch)",
-              highlight=False)
-    failed = [r for r in manifest["runs"] if r["status"] in FAILED]
+    traced = any(r.get("trace") for r in manifest["runs"])
+    out.print(f"\nrun directory: {root}" +
+              (f"   (irtools hotspots {root} --by dispatch)" if traced else ""), highlight=False)
+    failed = [{"name": f"compile for {c['backend']}", **c}
+              for c in manifest["compiles"] if c["status"] != "ok"]
+    failed += [r for r in manifest["runs"] if r["status"] in FAILED and r["status"] != "compile-failed"]
     if failed:
-        stderr_console().print(f"[red]{len(failed)} run(s) failed[/]; their logs are in {root}",
+        stderr_console().print(f"[red]{len(failed)} step(s) failed[/]; their logs are in {root}",
                                highlight=False)
     return failed
 

@@ -41,6 +41,7 @@ class Options:
     ir_dump: bool = False
     profile: bool = True
     sampling: bool = False
+    port: int | None = None                                # None: a free port per capture
     compile_flags: list[str] = field(default_factory=list)
     run_flags: list[str] = field(default_factory=list)
     compile_timeout: float = 1800
@@ -242,7 +243,7 @@ class Runner:
         argv += self.options.run_flags
         self.report(f"running {entry['name']}")
         result = capture(argv, folder / "trace.tracy", timeout=self.options.run_timeout,
-                         sampling=self.options.sampling, log_dir=folder)
+                         sampling=self.options.sampling, log_dir=folder, port=self.options.port)
         entry.update(status="ok", command=result["run_argv"],
                      capture_command=result["capture_argv"], port=result["port"],
                      run_seconds=round(result["run_seconds"], 3),
@@ -279,7 +280,8 @@ class Runner:
                 if compiled["status"] == "ok":
                     signature = module_functions(self.out / compiled["vmfb"])
                     self.given_inputs = self._split_inputs(signature)
-                functions = self.options.functions or list(signature) or ["(none)"]
+                # A failed compile with no --function: its entry in "compiles" says it all.
+                functions = self.options.functions or list(signature)
                 for target in targets:
                     for function in functions:
                         self.run_one(target, function, compiled, signature)
