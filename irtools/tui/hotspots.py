@@ -104,8 +104,12 @@ class HotspotsScreen(BaseScreen):
         self.view = frame.reset_index(drop=True)
         table = self.query_one(DataTable)
         table.clear(columns=True)
-        cols = (compare_columns(frame, LABELS) if self.session.b is not None
-                else hotspot_columns(frame))
+        if self.session.b is not None:
+            cols = compare_columns(frame, LABELS)
+        else:  # Share next to Total, where a narrow terminal still shows it
+            cols = hotspot_columns(frame)
+            cols.insert(next(i for i, c in enumerate(cols) if c[0] == "total_ns") + 1,
+                        cols.pop(next(i for i, c in enumerate(cols) if c[0] == "share")))
         for col, head, _fmt in cols:
             mark = (" ▼" if self.sort_reverse else " ▲") if col == self.sort_key else ""
             table.add_column(head + mark, key=col)

@@ -1,0 +1,98 @@
+"""The real app in a real terminal: tmux runs `irtools tui`, we type and read the screen."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+WIDTH, HEIGHT = 140, 40
+
+
+class Terminal:
+    """A tmux server of our own (its own socket), running one command in one pane."""
+
+    def __init__(self, argv, cwd, env):
+        self.tmux = shutil.which("tmux")
+        if self.tmux is None:
+            pytest.fail("tmux is required for this test (apt-get install tmux)")
+        self.socket = f"irtools-tui-test-{os.getpid()}"
+        command = " ".join(f"'{a}'" for a in argv)
+        self._tmux("new-session", "-d", "-s", "tui", "-x", str(WIDTH), "-y", str(HEIGHT),
+                   "-c", str(cwd), *[f"-e{k}={v}" for k, v in env.items()], command)
+
+    def _tmux(self, *args, check=True):
+        # The server inherits our environment: COLUMNS or LINES (pytest's terminal
+        # width) would override the pane's real size in the app.
+        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+        return subprocess.run([self.tmux, "-L", self.socket, *args], capture_output=True,
+                              text=True, check=check, timeout=30, env=env)
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p", "-t", "tui").stdout
+
+    def keys(self, *keys):
+        for key in keys:
+            self._tmux("send-keys", "-t", "tui", key)
+            time.sleep(0.2)
+
+    def wait_for(self, text, timeout=120.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never appeared; the screen shows:\n{shown}")
+            time.sleep(0.2)
+
+    def alive(self) -> bool:
+        return self._tmux("has-session", "-t", "tui", check=False).returncode == 0
+
+    def close(self):
+        self._tmux("kill-server", check=False)
+
+
+def test_a_person_walks_through_a_run(runs, tui_cache):
+    env = {"IRTOOLS_CACHE": str(tui_cache), "TERM": "xterm-256color", "COLORTERM": "truecolor",
+           "PATH": os.environ["PATH"]}
+    term = Terminal([sys.executable, "-m", "irtools", "tui", "runs/llvm"], runs, env)
+    try:
+        shown = term.wait_for("Share")
+        assert "llvm-cpu/local-task/prefill:" in shown
+        lines = shown.splitlines()
+        head = next(i for i, line in enumerate(lines) if line.lstrip().startswith("Name"))
+        for word in ("Count", "Total", "MTPC", "Share"):
+            assert word in lines[head]
+        top = lines[head + 1].split()[0]
+        assert "_dispatch_" in top
+        assert "g Group by" in lines[-1] and "c Compare" in lines[-1]
+
+        term.keys("Enter")
+        shown = term.wait_for("passes changed @")
+        assert top in shown and "█" in shown and "Median" in shown
+
+        term.keys("Enter")
+        shown = term.wait_for(" hunks, +")
+        assert "+++ #" in shown and "--- #" in shown and "s Side by side" in shown
+
+        term.keys("s")
+        shown = term.wait_for(" │ ")
+
+        term.keys("Escape", "Escape", "c")
+        shown = term.wait_for("Δ total")
+        assert "A = llvm-cpu/local-task/prefill" in shown and "B = llvm-cpu/local-task/decode" in shown
+
+        term.keys("?")
+        term.wait_for("command palette")
+        term.keys("Escape", "q")
+        deadline = time.monotonic() + 15
+        while term.alive() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not term.alive(), "q quits the app"
+    finally:
+        term.close()
