@@ -55,7 +55,7 @@ def _cell(col: str, value):
         return f"{value:.2f}%", None, None
     if col.endswith("ratio"):
         return ("new" if math.isinf(value) else f"{value:.2f}x"), None, None
-    if col == "bytes" or col.endswith("_bytes"):
+    if col.endswith("bytes"):
         return human_bytes(value), f"{value:,} bytes", None
     if col.startswith(_COUNTS) or col.endswith("_count"):
         return f"{value:,}", None, None
@@ -73,14 +73,15 @@ def title_of(attrs: dict) -> str:
     how = f"by {by}" + (" (self time)" if attrs.get("self_time") else "") if by else ""
     if "labels" in attrs:
         la, lb = attrs["labels"]
-        if "a" in attrs and "b" in attrs:
-            la = f"{os.path.basename(str(attrs['a']))} ({la})"
-            lb = f"{os.path.basename(str(attrs['b']))} ({lb})"
+        names = [os.path.basename(str(attrs.get(k, ""))) for k in ("a", "b")]
+        if all(names) and names[0] != names[1]:  # run directories all hold trace.tracy
+            la, lb = f"{names[0]} ({la})", f"{names[1]} ({lb})"
         return f"{la} vs {lb}, {how}"
-    if "trace" in attrs:
+    if "trace" in attrs or "run" in attrs:
         span = attrs.get("last_time_ns")
         captured = f", {human_ns(span)} captured" if span else ""
-        return f"{os.path.basename(str(attrs['trace']))}{captured}, {how}"
+        name = attrs.get("run") or os.path.basename(str(attrs["trace"]))
+        return f"{name}{captured}, {how}"
     return ""
 
 
