@@ -81,7 +81,8 @@ def slim_report(input, *, min_bytes=1024, progress=None):
 
 
 def open_dump(path, *, progress=None):
-    """Index a print-ir dump (`--mlir-print-ir-after-all` output); returns a `Dump`.
+    """Index a print-ir dump (`--mlir-print-ir-after-all` output, a file or a
+    `--mlir-print-ir-tree-dir` folder); returns a `Dump`.
 
     `.passes()` is a DataFrame; `.diff(a, b)`, `.history(symbol)`, `.show(n, symbol=None)`.
     """

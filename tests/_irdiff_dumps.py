@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -29,24 +30,38 @@ def tool(name):
     return path
 
 
-def make_dump(folder: Path, model: str, mode: str) -> Path:
-    """Compile fixtures/models/<model>.mlir with the dump flags of `mode`; cached per session."""
-    out = folder / f"{model}.{mode}.txt"
+def make_dump(folder: Path, model: str, mode: str, *, tree: bool = False) -> Path:
+    """Compile fixtures/models/<model>.mlir with the dump flags of `mode`; cached per session.
+
+    With `tree`, the dump is a --mlir-print-ir-tree-dir folder instead of stderr.
+    """
+    out = folder / f"{model}.{mode}.{'tree' if tree else 'txt'}"
     if not out.exists():
-        tmp = out.with_suffix(".part")
-        with open(tmp, "wb") as err:
+        tmp = out.with_name(out.name + ".part")
+        flags = [f"--mlir-print-ir-tree-dir={tmp}"] if tree else []
+        with open(os.devnull if tree else tmp, "wb") as err:
             subprocess.run([tool("iree-compile"), str(MODELS / f"{model}.mlir"), *TARGET, *MODES[mode],
-                            "-o", str(folder / f"{model}.{mode}.vmfb")],
+                            *flags, "-o", str(folder / f"{model}.{mode}.vmfb")],
                            stderr=err, check=True, timeout=600)
         tmp.rename(out)
     return out
 
 
-@pytest.fixture(scope="session")
-def dumps(tmp_path_factory):
+def _cached(tmp_path_factory, **kw):
     folder = tmp_path_factory.getbasetemp() / "irdiff-dumps"
     folder.mkdir(exist_ok=True)
-    return lambda model, mode: make_dump(folder, model, mode)
+    return lambda model, mode: make_dump(folder, model, mode, **kw)
+
+
+@pytest.fixture(scope="session")
+def dumps(tmp_path_factory):
+    return _cached(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def trees(tmp_path_factory):
+    """The same compiles as `dumps`, written with --mlir-print-ir-tree-dir."""
+    return _cached(tmp_path_factory, tree=True)
 
 
 def run_cli(*argv, stdin=None):

@@ -13,6 +13,8 @@ import tempfile
 
 from irtools.errors import UsageError
 
+DUMP_HELP = "the dump file, a --mlir-print-ir-tree-dir folder, or '-' for standard input"
+
 _EPILOG = {
     "passes": "example:\n  irtools ir passes dump.txt --changed --pass 'Canonicalizer|CSE' --format csv",
     "diff": "example:\n  irtools ir diff dump.txt 812            # snapshot 812 against the state before its pass\n"
@@ -41,14 +43,14 @@ def add_parser(subparsers):
         return p
 
     p = command("passes", "one row per snapshot: pass, scope, size, whether it changed the IR", _passes)
-    p.add_argument("dump", help="the dump file ('-' reads standard input)")
+    p.add_argument("dump", help=DUMP_HELP)
     p.add_argument("--changed", action="store_true", help="only snapshots whose pass changed the IR")
     p.add_argument("--pass", dest="pass_re", metavar="REGEX", help="only passes matching REGEX")
     p.add_argument("--symbol", metavar="NAME", help="only snapshots scoped on @NAME")
     _format(p)
 
     p = command("diff", "diff two snapshots (by default A against the state before pass A)", _diff)
-    p.add_argument("dump")
+    p.add_argument("dump", help=DUMP_HELP)
     p.add_argument("a", type=int, help="snapshot number")
     p.add_argument("b", type=int, nargs="?", help="second snapshot number")
     p.add_argument("--symbol", metavar="@NAME", help="diff only this function, dispatch or executable")
@@ -59,17 +61,17 @@ def add_parser(subparsers):
     p.add_argument("--side-by-side", action="store_true", help="two columns instead of a unified diff")
 
     p = command("show", "print a snapshot, or one symbol in it", _show)
-    p.add_argument("dump")
+    p.add_argument("dump", help=DUMP_HELP)
     p.add_argument("n", type=int, help="snapshot number")
     p.add_argument("--symbol", metavar="@NAME")
 
     p = command("history", "the passes that changed one function, dispatch or executable", _history)
-    p.add_argument("dump")
+    p.add_argument("dump", help=DUMP_HELP)
     p.add_argument("symbol", help="@name, e.g. a dispatch name from a Tracy capture")
     _format(p)
 
     p = command("split", "write one numbered file per snapshot, losing none", _split)
-    p.add_argument("dump")
+    p.add_argument("dump", help=DUMP_HELP)
     p.add_argument("-o", "--output", required=True, metavar="DIR")
 
     p = command("capture", "run iree-compile with the dump flags and index the dump", _capture)
@@ -204,7 +206,7 @@ def _split_capture_args(rest, output, module_scope, timeout=None):
 def _capture(args):
     from irtools.irdiff.capture import capture
     from irtools.render import progress_bar
-    from irtools.render.ir import passes_table  # noqa: F401  (keeps the render import cheap to test)
+    from irtools.render.ir import capture_status
 
     flags, mine = _split_capture_args(list(args.flags), args.output, args.module_scope, args.timeout)
     args.output, args.module_scope, args.timeout = mine
@@ -213,10 +215,16 @@ def _capture(args):
     if not os.path.isfile(args.model):
         raise UsageError("the model file does not exist", path=args.model)
     with progress_bar("compiling", unit_bytes=True) as progress:
+        status = ["compiling"]
+
+        def watch(snapshots):   # the dump is indexed as it grows: show where the compile is
+            status[0] = capture_status(snapshots)
+
         dump = capture(args.model, args.output, flags, module_scope=args.module_scope,
-                       timeout=args.timeout, progress=progress)
-    with dump:
-        rows = dump.rows()
+                       timeout=args.timeout, watch=watch,
+                       progress=lambda done, total: progress(done, total, description=status[0]))
+    with dump, progress_bar("finding changes") as progress:
+        rows = dump.rows(progress=progress)
     changed = sum(r["changed"] == "true" for r in rows)
     after = sum(r["when"] == "after" for r in rows)
     print(f"{args.output}: {len(rows)} snapshots, {changed} of {after} passes changed the IR",

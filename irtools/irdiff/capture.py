@@ -10,6 +10,7 @@ import time
 from irtools._io import atomic_output
 from irtools.errors import ToolFailed, ToolNotFound
 from irtools.irdiff.dump import Dump
+from irtools.irdiff.index import Index, Reader, complete
 
 # Before and After pairs make `changed` exact; one thread keeps snapshots whole.
 EXACT_FLAGS = ["--mlir-print-ir-before-all", "--mlir-print-ir-after-all", "--mlir-disable-threading"]
@@ -29,35 +30,53 @@ def compile_argv(model, flags, *, module_scope=False, tool="iree-compile"):
     return argv
 
 
-def capture(model, output, flags=(), *, module_scope=False, timeout=None, progress=None) -> Dump:
-    """Compile `model`, writing the dump to `output` (atomically), and return it indexed."""
+def capture(model, output, flags=(), *, module_scope=False, timeout=None, progress=None,
+            watch=None) -> Dump:
+    """Compile `model`, writing the dump to `output` (atomically), and return it indexed.
+
+    The dump is indexed while the compiler writes it: `progress(bytes, None)` and
+    `watch(snapshots)` (the list so far; the last one may still be growing) are called
+    a few times a second.
+    """
     argv = compile_argv(model, list(flags), module_scope=module_scope)
     started = time.monotonic()
+    idx = Index(os.fspath(output), 0)
+    reader = Reader(idx)
     with atomic_output(output, inputs=[model]) as out:
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=out)
-        try:
-            while proc.poll() is None:
-                if timeout and time.monotonic() - started > timeout:
+        # Our own handle on the file: the compiler's offset must not move under it.
+        with open(f"/proc/self/fd/{out.fileno()}", "rb", buffering=0) as growing:
+            try:
+                while proc.poll() is None:
+                    if timeout and time.monotonic() - started > timeout:
+                        proc.kill()
+                        proc.wait()
+                        raise ToolFailed(f"iree-compile ran longer than {timeout:g} s", argv=argv,
+                                         fix="raise --timeout")
+                    _follow(reader, growing, progress, watch, more=True)
+                    time.sleep(0.2)
+            except BaseException:
+                if proc.poll() is None:
                     proc.kill()
                     proc.wait()
-                    raise ToolFailed(f"iree-compile ran longer than {timeout:g} s", argv=argv,
-                                     fix="raise --timeout")
-                if progress:
-                    out.flush()
-                    progress(os.fstat(out.fileno()).st_size, None)
-                time.sleep(0.2)
-        except BaseException:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            raise
-        if proc.returncode != 0:
-            out.flush()
-            tail = _tail(out.fileno())
-            raise ToolFailed(f"iree-compile exited with code {proc.returncode}", argv=argv,
-                             returncode=proc.returncode, stderr_tail=tail,
-                             fix="see the end of the dump for the compiler's error: " + tail[-300:])
-    return Dump.open(output)
+                raise
+            if proc.returncode != 0:
+                tail = _tail(out.fileno())
+                raise ToolFailed(f"iree-compile exited with code {proc.returncode}", argv=argv,
+                                 returncode=proc.returncode, stderr_tail=tail,
+                                 fix="see the end of the dump for the compiler's error: " + tail[-300:])
+            _follow(reader, growing, progress, watch, more=False)
+    idx.size = reader.end
+    return Dump(complete(idx))
+
+
+def _follow(reader, growing, progress, watch, *, more):
+    count = len(reader.idx.snapshots)
+    reader.read(growing, more=more)
+    if progress:
+        progress(reader.end, None)
+    if watch and len(reader.idx.snapshots) != count:
+        watch(reader.idx.snapshots)
 
 
 def _tail(fd, size=4096):

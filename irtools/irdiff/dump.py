@@ -39,7 +39,7 @@ class Dump:
 
     def file(self):
         if self._file is None:
-            self._file = open(self.path, "rb")
+            self._file = self.index.open()
         return self._file
 
     def close(self):

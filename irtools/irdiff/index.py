@@ -2,17 +2,20 @@
 
 The file is read in large chunks into one reused buffer; `bytes.find` locates the
 `IR Dump ` markers, so indexing runs near the speed of `grep`. Text is read later,
-on demand, from the offsets kept here.
+on demand, from the offsets kept here. A `--mlir-print-ir-tree-dir` folder is read as
+its files put end to end in compile order (see treedir.py); offsets are into that.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from dataclasses import dataclass, field
 
 from irtools.errors import DumpError
 from irtools.irdiff.header import PREFIXES, Header, parse_header
+from irtools.irdiff.treedir import TreeReader, tree_parts
 
 CHUNK = 16 << 20
 _MARK = b"IR Dump "
@@ -63,6 +66,14 @@ class Index:
     warnings: list = field(default_factory=list)
     crlf: bool = False
     lines_counted: bool = False
+    parts: list | None = None     # the files of a tree-dir, in order
+
+    def open(self, buffered=True):
+        """A binary reader over the dump (the files of a tree-dir, end to end)."""
+        if self.parts is None:
+            return open(self.path, "rb", buffering=-1 if buffered else 0)
+        raw = TreeReader(self.parts)
+        return io.BufferedReader(raw, 1 << 20) if buffered else raw
 
     def __len__(self):
         return len(self.snapshots)
@@ -72,79 +83,118 @@ class Index:
 
 
 def scan(path, *, progress=None, chunk=CHUNK, require=True) -> Index:
-    """Index the dump at `path`. `progress(done, total)` is called once per chunk."""
+    """Index the dump at `path` (a file or a tree-dir folder). `progress(done, total)` is
+    called once per chunk."""
     path = os.fspath(path)
     if os.path.isdir(path):
-        raise DumpError("this is a directory, not a dump file", path=path,
-                        fix="pass the dump file; a --mlir-print-ir-tree-dir folder is read by open_dump")
+        parts, warnings = tree_parts(path)
+        idx = Index(path, sum(p.size for p in parts), parts=parts, warnings=warnings)
+    else:
+        try:
+            size = os.stat(path).st_size
+        except OSError as err:
+            raise DumpError(f"cannot open the dump: {err.strerror}", path=path) from err
+        idx = Index(path, size)
     try:
-        handle = open(path, "rb", buffering=0)
+        handle = idx.open(buffered=False)
     except OSError as err:
         raise DumpError(f"cannot open the dump: {err.strerror}", path=path) from err
     with handle:
-        size = os.fstat(handle.fileno()).st_size
-        idx = Index(path, size)
-        _scan(handle, idx, progress, chunk)
+        Reader(idx, chunk).read(handle, progress)
+    return complete(idx, require=require)
+
+
+def complete(idx, *, require=True) -> Index:
+    """Check an index whose file is read to its end; fill the snapshots' scopes."""
     if not idx.snapshots and require:
-        _no_headers(path, size)
+        _no_headers(idx)
     _finish(idx)
     return idx
 
 
-def _scan(handle, idx, progress, chunk):
-    snaps = idx.snapshots
-    buf = bytearray(chunk + 64)
-    view = memoryview(buf)
-    keep = 0                # bytes carried over at buf[0:keep]: an unfinished short last line
-    base = 0                # file offset of buf[0]
-    line_start = True       # buf[0] starts a line
-    misplaced = 0
-    marker = None
-    while True:
-        got = handle.readinto(view[keep:keep + chunk])
-        if not got:
-            break
-        n = keep + got
-        if marker is None:
-            marker = _marker(buf, n)
-        i = buf.find(marker, 0, n)
-        while i >= 0:
-            if (i == 0 and line_start) or (i > 0 and buf[i - 1] == 10):
-                eol = buf.find(b"\n", i, n)
-                raw = bytes(buf[i:eol]) if eol >= 0 else _read_line(handle, base + i)
-                snap = _make(idx, raw, base + i, len(snaps))
-                if snap is not None:
-                    if snaps:
-                        snaps[-1].end = snap.start
-                    snaps.append(snap)
+class Reader:
+    """The index scan's state between reads, so that a growing dump can be read as it grows.
+
+    `read(handle)` goes on to the current end of the file. With `more=True` the file is
+    still being written: a header line cut at the end waits for the next read, and the
+    last snapshot stays open. `read(handle)` without it finishes the index.
+    """
+
+    def __init__(self, idx, chunk=CHUNK):
+        self.idx = idx
+        self.chunk = chunk
+        self.buf = bytearray(chunk + 64)
+        self.keep = 0             # bytes carried over at buf[0:keep]: an unfinished last line
+        self.base = 0             # file offset of buf[0]
+        self.line_start = True    # buf[0] starts a line
+        self.misplaced = 0
+        self.marker = None
+        self.end = 0              # bytes read so far
+
+    def read(self, handle, progress=None, *, more=False):
+        idx, snaps, buf, chunk = self.idx, self.idx.snapshots, self.buf, self.chunk
+        view = memoryview(buf)
+        keep, base, line_start, marker = self.keep, self.base, self.line_start, self.marker
+        while True:
+            if len(buf) - keep < chunk // 2:   # a long header line is waiting for its end
+                buf.extend(bytes(chunk))
+                view = memoryview(buf)
+            got = handle.readinto(view[keep:keep + chunk])
+            if not got:
+                break
+            n = keep + got
+            if marker is None:
+                marker = _marker(buf, n)
+            i = buf.find(marker or PREFIXES[0] + _MARK, 0, n)
+            cut = n           # where this round's text ends: before a header still being written
+            while i >= 0:
+                if (i == 0 and line_start) or (i > 0 and buf[i - 1] == 10):
+                    eol = buf.find(b"\n", i, n)
+                    if eol < 0 and more:
+                        cut = i
+                        break
+                    raw = bytes(buf[i:eol]) if eol >= 0 else _read_line(handle, base + i)
+                    snap = _make(idx, raw, base + i, len(snaps))
+                    if snap is not None:
+                        if snaps:
+                            snaps[-1].end = snap.start
+                        snaps.append(snap)
+                else:
+                    self.misplaced += 1
+                i = buf.find(marker or PREFIXES[0] + _MARK, i + len(_MARK), n)
+            if cut < n:
+                buf[0:n - cut] = buf[cut:n]
+                keep, line_start = n - cut, True
             else:
-                misplaced += 1
-            i = buf.find(marker, i + len(marker), n)
-        last_nl = buf.rfind(b"\n", 0, n)
-        tail = n - (last_nl + 1)
-        if tail < len(marker) and (last_nl >= 0 or line_start):
-            buf[0:tail] = buf[last_nl + 1:n]
-            keep, line_start = tail, True
-        else:
-            keep, line_start = 0, buf[n - 1] == 10
-        base += n - keep
-        if progress:
-            progress(base, idx.size)
-    if snaps:
-        snaps[-1].end = base + keep
-        idx.preamble = snaps[0].start
-    if misplaced:
-        idx.warnings.append(
-            f"{misplaced} 'IR Dump' headers are not at the start of a line: the output of a "
-            "threaded compile is interleaved; recompile with --mlir-disable-threading")
+                last_nl = buf.rfind(b"\n", 0, n)
+                tail = n - (last_nl + 1)
+                if tail < len(PREFIXES[0] + _MARK) and (last_nl >= 0 or line_start):
+                    buf[0:tail] = buf[last_nl + 1:n]
+                    keep, line_start = tail, True
+                else:
+                    keep, line_start = 0, buf[n - 1] == 10
+            base += n - keep
+            if progress:
+                progress(base, idx.size)
+        self.keep, self.base, self.line_start, self.marker = keep, base, line_start, marker
+        self.end = base + keep
+        if snaps:
+            snaps[-1].end = self.end
+            idx.preamble = snaps[0].start
+        if not more and self.misplaced:
+            idx.warnings.append(
+                f"{self.misplaced} 'IR Dump' headers are not at the start of a line: the output "
+                "of a threaded compile is interleaved; recompile with --mlir-disable-threading")
+        return len(snaps)
 
 
 def _marker(buf, n):
-    """The header prefix this dump uses; the long marker lets `find` skip fast."""
+    """The header prefix this dump uses (None while none is seen); the long marker lets
+    `find` skip fast."""
     for prefix in PREFIXES:
         if buf.find(prefix + _MARK, 0, n) >= 0:
             return prefix + _MARK
-    return PREFIXES[0] + _MARK
+    return None
 
 
 def count_lines(idx, *, progress=None):
@@ -152,7 +202,7 @@ def count_lines(idx, *, progress=None):
     if idx.lines_counted:
         return
     buf = bytearray(CHUNK)
-    with open(idx.path, "rb", buffering=0) as f:
+    with idx.open(buffered=False) as f:
         for s in idx.snapshots:
             f.seek(s.start)
             left, total = s.end - s.start, 0
@@ -189,11 +239,12 @@ def _make(idx, raw, start, ordinal):
     return Snapshot(ordinal, header, start, body, body, op=header.op, symbol=header.symbol)
 
 
-def _no_headers(path, size):
-    if size == 0:
+def _no_headers(idx):
+    path = idx.path
+    if idx.size == 0:
         raise DumpError("the dump is empty", path=path, expected="print-ir snapshots",
                         fix=NO_HEADERS_FIX)
-    with open(path, "rb") as f:
+    with idx.open() as f:
         head = f.read(4096)
     if b"\0" in head or _binary(head):
         raise DumpError("this is a binary file, not an IR dump", path=path, offset=0,
@@ -217,7 +268,7 @@ def _finish(idx):
     if not snaps:
         return
     idx.module_scope = any(s.header.op for s in snaps)
-    with open(idx.path, "rb") as f:
+    with idx.open() as f:
         if not idx.module_scope:
             for s in snaps:
                 s.op, s.symbol = _first_op(f, s)

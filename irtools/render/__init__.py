@@ -32,13 +32,14 @@ def stderr_console() -> Console:
 @contextlib.contextmanager
 def progress_bar(description: str, *, unit_bytes: bool = True, delay: float = 1.0,
                  stream=None):
-    """Yield a `progress(done, total)` callback that drives a rich bar on a terminal.
+    """Yield a `progress(done, total, description=None)` callback that drives a rich bar
+    on a terminal; `total` may be None (unknown), `description` replaces the label.
 
     Nothing is drawn when stderr is not a terminal or the work ends within `delay` s.
     """
     stream = stream or sys.stderr
     if not stream.isatty():
-        yield lambda done, total: None
+        yield lambda done, total, description=None: None
         return
     from rich.progress import (BarColumn, DownloadColumn, Progress, TaskProgressColumn,
                                TextColumn, TimeRemainingColumn)
@@ -48,17 +49,18 @@ def progress_bar(description: str, *, unit_bytes: bool = True, delay: float = 1.
         columns.append(DownloadColumn())
     columns.append(TimeRemainingColumn())
     bar = Progress(*columns, console=Console(file=stream), transient=True)
+    label = description
     started = time.monotonic()
     task = None
 
-    def update(done, total):
+    def update(done, total, description=None):
         nonlocal task
         if task is None:
             if time.monotonic() - started < delay:
                 return
             bar.start()
-            task = bar.add_task(description, total=total)
-        bar.update(task, completed=done, total=total)
+            task = bar.add_task(label, total=total)
+        bar.update(task, completed=done, total=total, description=description or label)
 
     try:
         yield update

@@ -34,6 +34,13 @@ def history_table(rows, symbol) -> Table:
     return table
 
 
+def capture_status(snapshots) -> str:
+    """One line for a dump being written: how far it got, and the pass it is in."""
+    last = snapshots[-1]
+    where = f" on @{last.symbol}" if last.symbol else ""
+    return f"compiling: {len(snapshots):,} snapshots, {last.when} {last.pass_name}{where}"
+
+
 def _is_elided(line):
     return "<elided line of " in line
 
