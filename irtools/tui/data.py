@@ -153,8 +153,9 @@ class DumpData:
 
         return Dump(self.index(progress))
 
-    def passes(self, progress=None):
-        """The passes table; the changed flags can take long to find, so they are cached."""
+    def passes(self, progress=None) -> list:
+        """One dict per snapshot (`Dump.rows`); the changed flags can take long to find,
+        so they are cached."""
         with self._dump(progress) as dump:
             flags = self._flags or self._load("flags")
             if flags is None:
@@ -162,7 +163,7 @@ class DumpData:
                 self._store("flags", flags)
             self._flags = flags
             dump._flags = flags  # Dump computes them lazily; seed it with ours
-            return dump.passes()
+            return dump.rows()
 
     def history(self, symbol, progress=None) -> list | None:
         """The passes that changed @symbol, or None when no snapshot holds it."""

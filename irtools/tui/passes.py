@@ -6,12 +6,23 @@ import re
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Footer, Header, Static
 
 from irtools.tui.base import BaseScreen, Loading, SearchBar
+from irtools.tui.rows import Column, RowsView
 from irtools.units import human_bytes
 
 _FLAG_STYLE = {"true": "bold yellow", "false": "dim", "unknown": "magenta", "": "dim"}
+COLUMNS = [  # the scope last: it is the one that may be long
+    Column("#", lambda r: str(r["index"]), right=True),
+    Column("when", lambda r: r["when"]),
+    Column("pass", lambda r: r["pass"].split("::")[-1], max_width=44),
+    Column("op", lambda r: r["op"], max_width=26),
+    Column("lines", lambda r: f"{r['lines']:,}", right=True),
+    Column("size", lambda r: human_bytes(r["bytes"]), right=True),
+    Column("changed", lambda r: Text(r["changed"], style=_FLAG_STYLE[r["changed"]])),
+    Column("scope", lambda r: ("@" + r["symbol"]) if r["symbol"] else "", max_width=80),
+]
 
 
 class PassesScreen(BaseScreen):
@@ -25,7 +36,7 @@ class PassesScreen(BaseScreen):
     def __init__(self, dump, label=""):
         super().__init__()
         self.dump, self.label = dump, label
-        self.frame = None
+        self.all_rows = None
         self.changed_only = False
         self.query_text = ""
         self.history = None   # (symbol, rows) when searching by @symbol
@@ -35,7 +46,7 @@ class PassesScreen(BaseScreen):
         yield Header()
         yield Static(id="title")
         yield Loading()
-        yield DataTable(id="passes", cursor_type="row", zebra_stripes=True)
+        yield RowsView(COLUMNS, id="passes")
         yield SearchBar(id="search")
         yield Footer()
 
@@ -44,12 +55,12 @@ class PassesScreen(BaseScreen):
         self.load(f"finding the passes that changed {self.dump.title}", self.dump.passes,
                   self.show)
 
-    def show(self, frame):
-        self.frame = frame
+    def show(self, rows):
+        self.all_rows = rows
         self.fill()
 
     def fill(self):
-        rows = self.frame.to_dict("records")
+        rows = self.all_rows
         note = ""
         if self.history is not None:
             symbol, changed = self.history
@@ -65,23 +76,17 @@ class PassesScreen(BaseScreen):
             rows = [r for r in rows if r["changed"] == "true"]
             note += "   changed only"
         self.shown = rows
-        total = len(self.frame)
-        changed = int((self.frame["changed"] == "true").sum())
+        total = len(self.all_rows)
+        changed = sum(r["changed"] == "true" for r in self.all_rows)
         self.query_one("#title", Static).update(
             f"{self.dump.title}: {total:,} snapshots, {changed:,} changed the IR{note}")
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
-        for head in ("#", "when", "pass", "op", "scope", "lines", "size", "changed"):
-            table.add_column(head, key=head)
-        table.add_rows([str(r["index"]), r["when"], r["pass"].split("::")[-1], r["op"],
-                        ("@" + r["symbol"]) if r["symbol"] else "", f"{r['lines']:,}",
-                        human_bytes(r["bytes"]), Text(r["changed"], style=_FLAG_STYLE[r["changed"]])]
-                       for r in rows)
+        table = self.query_one(RowsView)
+        table.set_table(rows)
         table.focus()
 
     def action_changed(self):
         self.changed_only = not self.changed_only
-        if self.frame is not None:
+        if self.all_rows is not None:
             self.fill()
 
     def action_search(self):
@@ -116,9 +121,9 @@ class PassesScreen(BaseScreen):
     def _picked(self):
         if not self.shown:
             return None
-        return self.shown[self.query_one(DataTable).cursor_row]
+        return self.shown[self.query_one(RowsView).cursor]
 
-    def on_data_table_row_selected(self, event):
+    def on_rows_view_picked(self, event):
         self.action_diff()
 
     def action_diff(self):

@@ -134,9 +134,8 @@ def test_grouping_filter_sort_and_mouse():
 
 
 def test_passes_search_history_and_ir_view(runs, monkeypatch):
-    from textual.widgets import DataTable
-
     from irtools.tui.passes import PassesScreen
+    from irtools.tui.rows import RowsView
     from irtools.tui.viewers import DiffScreen, IRScreen
 
     monkeypatch.chdir(runs / "runs" / "llvm")
@@ -144,8 +143,7 @@ def test_passes_search_history_and_ir_view(runs, monkeypatch):
     async def script(app, pilot):
         screen = app.screen
         assert isinstance(screen, PassesScreen)
-        table = screen.query_one(DataTable)
-        total = table.row_count
+        total = len(screen.query_one(RowsView).rows)
         await pilot.press("c")
         changed = [r["changed"] for r in screen.shown]
         assert 0 < len(changed) < total and set(changed) == {"true"}
