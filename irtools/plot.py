@@ -9,11 +9,10 @@ beyond what the picture needs. matplotlib is an optional extra:
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from irtools.errors import UsageError
+from irtools.reprs import title_of
 from irtools.units import human_ns
 
 _UNITS = ((1_000_000_000, "s"), (1_000_000, "ms"), (1_000, "µs"), (1, "ns"))
@@ -91,11 +90,9 @@ def hotspot_bars(frame, *, top: int = 15, column: str = "total_ns", ax=None):
     if "share" in rows.columns and column == "total_ns":
         for yi, v, share in zip(y, values / scale, rows["share"]):
             if share == share:  # not NaN
-                ax.annotate(f" {share:.1f}%", (v, yi), va="center", fontsize=7)
-    title = frame.attrs.get("trace") or ""
-    if title:
-        ax.set_title(f"{os.path.basename(str(title))}, by {frame.attrs.get('by', label)}",
-                     loc="left", fontsize=10)
+                text = f"{share:.1f}%" if share >= 1 else f"{share:.2g}%"
+                ax.annotate(" " + text, (v, yi), va="center", fontsize=7)
+    ax.set_title(title_of(frame.attrs), loc="left", fontsize=10)
     return ax
 
 

@@ -57,6 +57,9 @@ def test_hotspot_bars_show_the_slowest_first(prefill):
     assert [w for _, w in widths][::-1] == pytest.approx(table["total_ns"].head(5) / 1e6)
     assert ax.get_xlabel() == "total (ms)"
     assert "7.8%" in [t.get_text().strip() for t in ax.texts]
+    assert "0.85%" in [t.get_text().strip() for t in ax.texts]  # small shares keep 2 digits
+    assert ax.get_title(loc="left") == \
+        "tfm_prefill_llvmcpu_task.tracy, 281.98 ms captured, by dispatch"
     by_op = plot.hotspot_bars(irtools.hotspots(prefill, by="op"))
     assert "attention" in [t.get_text() for t in by_op.get_yticklabels()]
 
