@@ -45,6 +45,24 @@ def test_growing_file_gives_the_finished_index(dumps, tmp_path, seed):
     assert _fields(complete(idx)) == _fields(scan(growing))
 
 
+def test_header_longer_than_the_buffer_waits_for_its_end(tmp_path):
+    options = " ".join(f"opt{i}=value" for i in range(3000))     # about 36 KB of pass options
+    header = f"// -----// IR Dump After SomePass: some-pass{{{options}}} //----- //\n"
+    data = ("warning: something first\n" + header + "func.func @f() {\n  return\n}\n\n") * 3
+    growing = tmp_path / "growing.txt"
+    idx = Index(str(growing), 0)
+    reader = Reader(idx, chunk=4096)
+    with open(growing, "w") as out, open(growing, "rb", buffering=0) as tail:
+        for start in range(0, len(data), 1000):
+            out.write(data[start:start + 1000])
+            out.flush()
+            reader.read(tail, more=True)
+        reader.read(tail)
+    idx.size = reader.end
+    assert _fields(complete(idx)) == _fields(scan(growing))
+    assert [s.header.arg for s in idx.snapshots] == [f"some-pass{{{options}}}"] * 3
+
+
 def test_capture_indexes_while_compiling(tmp_path):
     seen = []
     out = tmp_path / "cap.txt"

@@ -137,6 +137,7 @@ class Reader:
         keep, base, line_start, marker = self.keep, self.base, self.line_start, self.marker
         while True:
             if len(buf) - keep < chunk // 2:   # a long header line is waiting for its end
+                view.release()
                 buf.extend(bytes(chunk))
                 view = memoryview(buf)
             got = handle.readinto(view[keep:keep + chunk])
