@@ -24,6 +24,7 @@ import argparse
 import dataclasses
 import math
 import re
+import os
 import sys
 import zlib
 
@@ -355,6 +356,7 @@ def write_model(out, cfg: Config):
 def generate(path, *, size: int | None = None, **fields) -> Config:
     """Write a model to `path`; `size` (file bytes) picks the dimensions not given in `fields`."""
     cfg = config_for_size(size, **fields) if size else Config(**fields)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w", buffering=1 << 22) as out:
         write_model(out, cfg)
     return cfg

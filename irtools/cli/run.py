@@ -41,6 +41,8 @@ def add_parser(sub):
                    help="keep the IR after every pass (BACKEND/ir/dump.mlir) for `irtools ir`")
     p.add_argument("-o", "--output", metavar="DIR",
                    help="the run directory (default: runs/MODEL-DATE-TIME)")
+    p.add_argument("--force", action="store_true",
+                   help="replace DIR if it holds an earlier run (never any other folder)")
     p.add_argument("--compile-flag", action="append", default=[], metavar="FLAG",
                    help="pass a flag to iree-compile (write --compile-flag=--iree-...)")
     p.add_argument("--run-flag", action="append", default=[], metavar="FLAG",
@@ -74,7 +76,8 @@ def run(args) -> int:
     options = Options(targets=parse_targets(args.target), functions=args.function or [],
                       inputs=args.input, seed=args.seed, repeat=args.repeat,
                       benchmark=args.benchmark, ir_dump=args.ir_dump, profile=args.profile,
-                      sampling=args.sampling, port=args.port, compile_flags=args.compile_flag,
+                      sampling=args.sampling, port=args.port, replace=args.force,
+                      compile_flags=args.compile_flag,
                       run_flags=args.run_flag, compile_timeout=args.compile_timeout,
                       run_timeout=args.timeout)
     err = stderr_console()
