@@ -7,11 +7,12 @@ import re
 from rich.text import Text
 from textual.binding import Binding
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Header, OptionList, Static
+from textual.widgets import Footer, Header, OptionList, Static
 
 from irtools.render.tables import compare_columns, hotspot_columns
 from irtools.trace.hotspots import GROUPINGS
 from irtools.tui.base import BaseScreen, Loading, SearchBar
+from irtools.tui.rows import Column, RowsView
 from irtools.units import human_ns
 
 LABELS = ("A", "B")
@@ -42,7 +43,7 @@ class HotspotsScreen(BaseScreen):
         yield Header()
         yield Static(id="title")
         yield Loading()
-        yield DataTable(id="hotspots", cursor_type="row", zebra_stripes=True)
+        yield RowsView(id="hotspots")
         yield SearchBar(id="search")
         yield Footer()
 
@@ -102,26 +103,27 @@ class HotspotsScreen(BaseScreen):
             frame = frame.sort_values(self.sort_key, ascending=not self.sort_reverse,
                                       kind="stable", na_position="last")
         self.view = frame.reset_index(drop=True)
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
         if self.session.b is not None:
             cols = compare_columns(frame, LABELS)
         else:  # Share next to Total, where a narrow terminal still shows it
             cols = hotspot_columns(frame)
             cols.insert(next(i for i, c in enumerate(cols) if c[0] == "total_ns") + 1,
                         cols.pop(next(i for i, c in enumerate(cols) if c[0] == "share")))
-        for col, head, _fmt in cols:
-            mark = (" ▼" if self.sort_reverse else " ▲") if col == self.sort_key else ""
-            table.add_column(head + mark, key=col)
         left = ("name", "op", "src_file", "time_source")
-        table.add_rows([fmt(v) if c in left else Text(fmt(v), justify="right")
-                        for (c, _h, fmt), v in zip(cols, row)]
-                       for row in self.view[[c for c, _, _ in cols]].itertuples(index=False))
+        columns = []
+        for col, head, fmt in cols:
+            mark = (" ▼" if self.sort_reverse else " ▲") if col == self.sort_key else ""
+            get = (lambda r, f=fmt: _delta_cell(r["delta_ns"], f)) if col == "delta_ns" else \
+                (lambda r, c=col, f=fmt: f(r[c]))
+            columns.append(Column(head + mark, get, right=col not in left, max_width=70))
+        self.columns = [c for c, _, _ in cols]
+        table = self.query_one(RowsView)
+        table.set_table(self.view.to_dict("records"), columns)
         table.focus()
 
     # -- actions -----------------------------------------------------------------
-    def on_data_table_header_selected(self, event):
-        key = event.column_key.value
+    def on_rows_view_header_clicked(self, event):
+        key = self.columns[event.column]
         if self.sort_key == key:
             self.sort_reverse = not self.sort_reverse
         else:
@@ -129,8 +131,8 @@ class HotspotsScreen(BaseScreen):
             self.sort_reverse = key not in ("name", "op", "src_file")
         self.fill()
 
-    def on_data_table_row_selected(self, event):
-        self.open_row(event.cursor_row)
+    def on_rows_view_picked(self, event):
+        self.open_row(event.index)
 
     def open_row(self, i):
         from irtools.tui.dispatch import DispatchScreen
@@ -192,6 +194,11 @@ class HotspotsScreen(BaseScreen):
 
     def action_passes(self):
         self.app.action_passes()
+
+
+def _delta_cell(delta, fmt) -> Text:
+    """Slower in red, faster in green, as `irtools compare` shows it."""
+    return Text(fmt(delta), style="red" if delta > 0 else "green" if delta < 0 else "")
 
 
 class Picker(ModalScreen):

@@ -31,8 +31,11 @@ class Column:
     max_width: int = 60
 
 
-class RowsView(LinesView):
+# Not LinesView's bindings: its letter keys (g, G, n, N, [, ]) belong to the screens here.
+class RowsView(LinesView, inherit_bindings=False):
     BINDINGS = [
+        Binding("left", "scroll_left", show=False),
+        Binding("right", "scroll_right", show=False),
         Binding("up", "move(-1)", show=False),
         Binding("down", "move(1)", show=False),
         Binding("pageup", "move_page(-1)", show=False),
@@ -46,6 +49,11 @@ class RowsView(LinesView):
         def __init__(self, view, index: int):
             super().__init__()
             self.view, self.index = view, index
+
+    class HeaderClicked(Message):
+        def __init__(self, view, column: int):
+            super().__init__()
+            self.view, self.column = view, column
 
     def __init__(self, columns=(), **kw):
         self.columns = list(columns)
@@ -128,8 +136,16 @@ class RowsView(LinesView):
             self.post_message(self.Picked(self, self.cursor))
 
     def on_click(self, event):
+        if event.y == 0:
+            x = self.scroll_offset.x + event.x
+            for k, width in enumerate(self.widths):
+                if x < width + 2:
+                    self.post_message(self.HeaderClicked(self, k))
+                    return
+                x -= width + 2
+            return
         index = self.scroll_offset.y + event.y - 1
-        if event.y == 0 or not 0 <= index < len(self.rows):
+        if not 0 <= index < len(self.rows):
             return
         if index == self.cursor:
             self.action_pick()

@@ -104,17 +104,19 @@ class DiffScreen(TextScreen):
 
         def compute(progress):
             from irtools.irdiff.diff import Diff
+            from irtools.tui import diffrows
 
             d = dump.diff(b, symbol=symbol, options=options) if a is None else \
                 dump.diff(a, b, symbol=symbol, options=options)
             if dedent:  # the same op printed at another nesting depth is not a change
                 d = Diff(d.a_label, d.b_label, [x.strip() for x in d.a_lines],
                          [x.strip() for x in d.b_lines], d.context)
-            return d
+            # Everything slow happens here, off the UI thread: both layouts, the counts.
+            return d, diffrows.unified_rows(d), diffrows.side_rows(d), d.counts()
         self.load("diffing", compute, self.show, group="diff")
 
-    def show(self, diff):
-        self.diff = diff
+    def show(self, result):
+        self.diff, self.unified, self.sides, self.counts = result
         self.render_rows()
 
     def render_rows(self):
@@ -122,13 +124,13 @@ class DiffScreen(TextScreen):
 
         diff, view = self.diff, self.text
         if self.side:
-            rows, marks = diffrows.side_rows(diff)
+            rows, marks = self.sides
             view.set_rows(rows, diffrows.side_renderer(lambda: view.scrollable_content_region.width),
                           search_text=diffrows.side_search_text, marks=marks)
         else:
-            rows, marks = diffrows.unified_rows(diff)
+            rows, marks = self.unified
             view.set_rows(rows, diffrows.render_unified, search_text=lambda r: r[1], marks=marks)
-        added, removed = diff.counts()
+        added, removed = self.counts
         normal = [name for name, on in (("locations stripped", self.options.strip_locs),
                                          ("SSA renumbered", self.options.renumber),
                                          ("attributes sorted", self.options.sort_attrs),

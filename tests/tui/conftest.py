@@ -49,3 +49,26 @@ def runs(tmp_path_factory):
                 "-o", "runs/llvm")
     irtools_run(root, "tiny.mlir", "--target", "vmvx", "--top", "0", "-o", "runs/vmvx")
     return root
+
+
+@pytest.fixture(scope="session")
+def flow_dump(tmp_path_factory):
+    """A folder holding dump.mlir: a_mm_elem compiled to flow, IR before and after each pass.
+
+    The later, target-specific passes do not always print the same IR twice (tile sizes
+    vary from one compile to the next), so the snapshot tests stop before them.
+    """
+    from tests._iree_tools import tool
+    from tests.conftest import MODELS
+
+    root = tmp_path_factory.mktemp("flow-dump")
+    with open(root / "dump.mlir", "w") as err:
+        proc = subprocess.run([tool("iree-compile"), str(MODELS / "a_mm_elem.mlir"),
+                               "--iree-hal-target-device=local",
+                               "--iree-hal-local-target-device-backends=llvm-cpu",
+                               "--compile-to=flow", "--mlir-print-ir-before-all",
+                               "--mlir-print-ir-after-all", "--mlir-disable-threading",
+                               "-o", str(root / "flow.mlir")], stderr=err, timeout=600)
+    if proc.returncode != 0:
+        pytest.fail(f"iree-compile failed ({proc.returncode}); see {root / 'dump.mlir'}")
+    return root

@@ -31,6 +31,7 @@ def cells(table, column):
 def test_run_dispatch_history_diff_compare(runs):
     from textual.widgets import DataTable
 
+    from irtools.tui.rows import RowsView
     from irtools.tui.dispatch import DispatchScreen
     from irtools.tui.hotspots import HotspotsScreen
     from irtools.tui.viewers import DiffScreen
@@ -67,7 +68,7 @@ def test_run_dispatch_history_diff_compare(runs):
         await pilot.press("c")
         await settle(pilot)
         assert screen.session.b.label == "llvm-cpu/local-task/decode"
-        heads = [str(c.label) for c in screen.query_one(DataTable).ordered_columns]
+        heads = [c.head for c in screen.query_one(RowsView).columns]
         assert "Δ total" in heads and "Total A" in heads and "Total B" in heads
         title = str(screen.query_one("#title").content)
         assert "A = llvm-cpu/local-task/prefill" in title and "B = llvm-cpu/local-task/decode" in title
@@ -79,13 +80,13 @@ def test_run_dispatch_history_diff_compare(runs):
 
 
 def test_two_run_directories_open_in_compare_mode(runs):
-    from textual.widgets import DataTable
+    from irtools.tui.rows import RowsView
 
     async def script(app, pilot):
         s = app.screen.session
         assert s.b is not None and s.a.group == 0 and s.b.group == 1
         assert s.a.run.function == s.b.run.function
-        heads = [str(c.label) for c in app.screen.query_one(DataTable).ordered_columns]
+        heads = [c.head for c in app.screen.query_one(RowsView).columns]
         assert "Δ total" in heads
         # Each dispatch of the model ran on both targets.
         frame = app.screen.frame
@@ -95,7 +96,7 @@ def test_two_run_directories_open_in_compare_mode(runs):
 
 
 def test_grouping_filter_sort_and_mouse():
-    from textual.widgets import DataTable
+    from irtools.tui.rows import RowsView
 
     from irtools.tui.dispatch import DispatchScreen
 
@@ -113,19 +114,19 @@ def test_grouping_filter_sort_and_mouse():
         assert screen.by == "srcloc" and "src_file" in screen.view.columns
         await pilot.press("/", *"^iree_hal", "enter")
         assert len(screen.view) > 2 and all(n.startswith("iree_hal") for n in screen.view["name"])
-        table = screen.query_one(DataTable)
+        table = screen.query_one(RowsView)
         # Sort by count with a click on its header, again to reverse.
-        col = next(c for c in table.ordered_columns if str(c.label).startswith("Count"))
-        x = sum(c.get_render_width(table) for c in table.ordered_columns[:table.get_column_index(col.key)])
-        await pilot.click(DataTable, offset=(x + 2, 0))
+        k = next(k for k, c in enumerate(table.columns) if c.head.startswith("Count"))
+        x = sum(w + 2 for w in table.widths[:k])
+        await pilot.click(RowsView, offset=(x + 1, 0))
         counts = list(screen.view["count"])
         assert counts == sorted(counts, reverse=True)
-        await pilot.click(DataTable, offset=(x + 2, 0))
+        await pilot.click(RowsView, offset=(x + 1, 0))
         counts = list(screen.view["count"])
         assert counts == sorted(counts)
         # A click on a row picks it, a second click opens it.
-        await pilot.click(DataTable, offset=(4, 2))
-        await pilot.click(DataTable, offset=(4, 2))
+        await pilot.click(RowsView, offset=(4, 2))
+        await pilot.click(RowsView, offset=(4, 2))
         await settle(pilot)
         assert isinstance(app.screen, DispatchScreen)
         assert app.screen.group == screen.view["name"][1]

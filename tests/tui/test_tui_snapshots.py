@@ -1,8 +1,8 @@
 """SVG snapshots of every screen at a fixed terminal size (pytest-textual-snapshot).
 
-The captures are the shared fixtures; the IR dump is the one `irtools run --ir-dump`
-writes for the tiny model, opened by a relative path so that titles do not hold
-the session's temporary folder. Update with `pytest --snapshot-update` and review.
+The captures are the shared fixtures; the IR dump is a fixture model compiled to flow
+(the same text every time), opened by a relative path so that titles do not hold the
+session's temporary folder. Update with `pytest --snapshot-update` and review.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from tests.tui.pilot import settle
 
 SIZE = (120, 36)
 PREFILL = TRACY / "tfm_prefill_llvmcpu_task.tracy"
-DUMP = "llvm-cpu/ir/dump.mlir"
+DUMP = "dump.mlir"
+SYMBOL = "@main_dispatch_0"
 
 
 def app_on(*paths):
@@ -52,25 +53,25 @@ def test_help(snap_compare):
     assert snap_compare(app_on(PREFILL), terminal_size=SIZE, run_before=keys("question_mark"))
 
 
-def test_passes_changed(snap_compare, runs, monkeypatch):
-    monkeypatch.chdir(runs / "runs" / "llvm")
+def test_passes_changed(snap_compare, flow_dump, monkeypatch):
+    monkeypatch.chdir(flow_dump)
     assert snap_compare(app_on(DUMP), terminal_size=SIZE, run_before=keys("c"))
 
 
-def test_diff_unified(snap_compare, runs, monkeypatch):
-    monkeypatch.chdir(runs / "runs" / "llvm")
+def test_diff_unified(snap_compare, flow_dump, monkeypatch):
+    monkeypatch.chdir(flow_dump)
     assert snap_compare(app_on(DUMP), terminal_size=SIZE,
-                        run_before=keys("/", *"@prefill_dispatch_0", "enter", "enter"))
+                        run_before=keys("/", *SYMBOL, "enter", "enter"))
 
 
-def test_diff_side_by_side(snap_compare, runs, monkeypatch):
-    monkeypatch.chdir(runs / "runs" / "llvm")
+def test_diff_side_by_side(snap_compare, flow_dump, monkeypatch):
+    monkeypatch.chdir(flow_dump)
     assert snap_compare(app_on(DUMP), terminal_size=SIZE,
-                        run_before=keys("/", *"@prefill_dispatch_0", "enter", "enter", "s"))
+                        run_before=keys("/", *SYMBOL, "enter", "enter", "s"))
 
 
-def test_ir_view_search(snap_compare, runs, monkeypatch):
-    monkeypatch.chdir(runs / "runs" / "llvm")
+def test_ir_view_search(snap_compare, flow_dump, monkeypatch):
+    monkeypatch.chdir(flow_dump)
     assert snap_compare(app_on(DUMP), terminal_size=SIZE,
-                        run_before=keys("/", *"@prefill_dispatch_0", "enter", "v",
+                        run_before=keys("/", *SYMBOL, "enter", "v",
                                         "/", *"linalg", "enter"))
