@@ -4,7 +4,8 @@
 
 The capture is the 10-million-zone one of bench_hotspots.py (made there, cached in
 bench-out/); the dump defaults to the module-scope c_tfm_ext dump of bench_irdiff.py
-(made there, cached in /tmp/irtools-bench). Each measurement runs the real app
+(made there, cached in /tmp/irtools-bench). The third scenario opens both (the capture is of the same
+model's decode) and follows the top dispatch into its pass history. Each measurement runs the real app
 headless in a fresh process at 140x40: "first screen" counts from before the
 process starts (imports included) until the table shows rows. Every scenario runs
 twice, first with an empty cache, then again with the cache the first run left.
@@ -27,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 CHILD = r"""
 import asyncio, json, statistics, sys, time
-t0, what, path = float(sys.argv[1]), sys.argv[2], sys.argv[3]
+t0, what, paths = float(sys.argv[1]), sys.argv[2], sys.argv[3].split(",")
 sys.path.insert(0, sys.argv[4])
 from irtools.tui.app import IrtoolsApp
 from irtools.tui.session import open_paths
@@ -64,10 +65,16 @@ async def baseline():
 async def main():
     if what == "baseline":
         return await baseline()
-    app = IrtoolsApp(open_paths([path]))
+    app = IrtoolsApp(open_paths(paths))
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot, timeout=900)
         out["first_screen_s"] = time.time() - t0
+        if what == "both":  # the top dispatch's pass history in the big dump
+            out["dispatch_history_s"] = await timed(pilot, "enter")
+            out["history_rows"] = len(app.screen.history or [])
+            out["history_diff_s"] = await timed(pilot, "enter")
+            app.exit()
+            return
         if what == "trace":
             out["rows"] = len(app.screen.view)
         else:
@@ -103,7 +110,7 @@ print(json.dumps(out))
 """
 
 
-def run(what: str, path: Path, cache: Path) -> dict:
+def run(what: str, path, cache: Path) -> dict:
     env = dict(os.environ, IRTOOLS_CACHE=str(cache))
     env.pop("COLUMNS", None)
     t0 = time.time()
@@ -128,11 +135,13 @@ def main():
     print(f"a key through the pilot on an idle app: {results['baseline']['pilot_key_ms']:.1f} ms "
           "(subtract it from the key times below)")
     with tempfile.TemporaryDirectory(prefix="irtools-tui-cache-") as cache:
-        for what, path in (("trace", args.capture), ("dump", args.dump)):
-            subprocess.run(["cat", str(path)], stdout=subprocess.DEVNULL, check=True)  # page cache
+        both = f"{args.capture},{args.dump}"
+        for what, path in (("trace", args.capture), ("dump", args.dump), ("both", both)):
+            for one in str(path).split(","):   # start from the page cache
+                subprocess.run(["cat", one], stdout=subprocess.DEVNULL, check=True)
             for state in ("cold", "warm"):
                 results[f"{what}_{state}"] = r = run(what, path, Path(cache))
-                print(f"{what} ({path.name}, {path.stat().st_size / 2**20:.0f} MiB), {state} cache:")
+                print(f"{what} ({path}), {state} cache:")
                 for key, value in r.items():
                     print(f"  {key:22} {value:.3f}" if isinstance(value, float) else
                           f"  {key:22} {value}")

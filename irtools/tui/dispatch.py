@@ -34,14 +34,14 @@ def stats_table(row: dict, compare: bool) -> Table:
     return table
 
 
-def histogram(profile) -> Text:
+def histogram(profile, rows=_HIST_ROWS) -> Text:
     """Durations as horizontal bars, a few log-spaced bins per line."""
     if profile is None:
-        return Text("no zones of this name", style="dim")
+        return Text("no zones of this name\n", style="dim")
     hist = profile.hist
     used = np.flatnonzero(hist)
     lo, hi = int(used[0]), int(used[-1]) + 1
-    step = max(1, -(-(hi - lo) // _HIST_ROWS))
+    step = max(1, -(-(hi - lo) // rows))
     rows = [(i, min(i + step, hi), int(hist[i:i + step].sum())) for i in range(lo, hi, step)]
     top = max(n for _, _, n in rows) or 1
     out = Text()
@@ -66,6 +66,8 @@ class DispatchScreen(BaseScreen):
     DispatchScreen #stats { width: 32; height: auto; padding: 0 1; }
     DispatchScreen #histogram { width: 1fr; height: auto; padding: 0 1; }
     DispatchScreen Sparkline { height: 2; margin: 0 1; width: 1fr; }
+    DispatchScreen #timeline-b { display: none; }
+    DispatchScreen.-compare #timeline-b { display: block; }
     DispatchScreen .caption { height: 1; padding: 0 1; color: $text-muted; }
     DispatchScreen DataTable { height: 1fr; min-height: 6; }
     """
@@ -86,8 +88,10 @@ class DispatchScreen(BaseScreen):
         with Horizontal(id="top"):
             yield Static(stats_table(self.row, self.session.b is not None), id="stats")
             yield Static("", id="histogram")
-        yield Label("time spent across the capture", classes="caption", id="timeline-caption")
+        yield Label("time spent across the capture" + (" (A above, B below)" if self.session.b else ""),
+                    classes="caption", id="timeline-caption")
         yield Sparkline([], id="timeline")
+        yield Sparkline([], id="timeline-b")
         yield Label("", classes="caption", id="history-caption")
         yield Loading()
         yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
@@ -98,8 +102,12 @@ class DispatchScreen(BaseScreen):
         a = self.session.a
         name = self.group
 
-        self.load(f"distribution of {name}", lambda progress: a.trace.profile(name, progress),
-                  self.show_profile, group="profile")
+        b = self.session.b
+
+        def profiles(progress):
+            return [s.trace.profile(name, progress) for s in (a, b) if s is not None]
+        self.set_class(b is not None, "-compare")
+        self.load(f"distribution of {name}", profiles, self.show_profiles, group="profile")
         if self.dump is None:
             self.query_one("#history-caption", Label).update(
                 "no IR dump opened: run with --ir-dump, or open a dump with the capture")
@@ -108,10 +116,18 @@ class DispatchScreen(BaseScreen):
             self.load(f"pass history of @{name}", self.find_history, self.show_history,
                       group="history")
 
-    def show_profile(self, profile):
-        self.query_one("#histogram", Static).update(histogram(profile))
-        if profile is not None:
-            self.query_one(Sparkline).data = list(profile.timeline)
+    def show_profiles(self, profiles):
+        if len(profiles) == 1:
+            self.query_one("#histogram", Static).update(histogram(profiles[0]))
+        else:  # compare mode: A above B, half as many bins each
+            text = Text()
+            for tag, profile in zip("AB", profiles):
+                text.append(f"{tag}\n", style="bold")
+                text.append_text(histogram(profile, _HIST_ROWS // 2))
+            self.query_one("#histogram", Static).update(text)
+        for widget, profile in zip(("#timeline", "#timeline-b"), profiles):
+            if profile is not None:
+                self.query_one(widget, Sparkline).data = list(profile.timeline)
 
     def find_history(self, progress):
         """The passes that changed the dispatch function, else its executable."""

@@ -7,7 +7,7 @@ import re
 from rich.text import Text
 
 # Only the first part of a very long line is coloured; the rest is plain.
-COLOUR_LIMIT = 4000
+COLOUR_LIMIT = 1500
 
 _TOKENS = re.compile(r"""
   (?P<comment>//.*$)

@@ -62,6 +62,7 @@ class LinesView(ScrollView, can_focus=True):
         self.matches = []
         self.current = -1
         self._cache = OrderedDict()
+        self._styled = OrderedDict()
         width = max((len(self._search_text(r)) for r in self.rows[:20000]), default=0) + 8
         self.virtual_size = Size(min(width, _MAX_WIDTH), len(self.rows))
         self.scroll_to(0, 0, animate=False)
@@ -69,14 +70,20 @@ class LinesView(ScrollView, can_focus=True):
 
     # -- drawing ---------------------------------------------------------------
     def _text(self, i: int) -> Text:
+        """Row i styled, with search matches marked; both steps cached (the first
+        survives a new search, since colouring a long line costs more than marking it)."""
         text = self._cache.get(i)
         if text is None:
-            text = self._render(self.rows[i]).copy()
+            text = self._styled.get(i)
+            if text is None:
+                text = self._styled[i] = self._render(self.rows[i])
+                if len(self._styled) > _CACHE:
+                    self._styled.popitem(last=False)
             if self.pattern is not None:
+                text = text.copy()
                 plain = text.plain
                 for m in self.pattern.finditer(plain, 0, min(len(plain), _MAX_WIDTH)):
-                    here = self.current >= 0 and self.matches[self.current][0] == i \
-                        and self.matches[self.current][1] == m.start()
+                    here = self.current >= 0 and self.matches[self.current] == (i, m.start())
                     text.stylize(_CURRENT if here else _MATCH, m.start(), m.end())
             self._cache[i] = text
             if len(self._cache) > _CACHE:
@@ -89,9 +96,16 @@ class LinesView(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         if i >= len(self.rows):
             return Strip.blank(width, self.rich_style)
-        segments = list(self._text(i).render(self.app.console))
+        text = self._text(i)
+        if len(text) > scroll_x + width:  # render only what shows, not a 4000-column line
+            text = text[:scroll_x + width]
+        segments = list(text.render(self.app.console))
         strip = Strip(segments).crop_extend(scroll_x, scroll_x + width, self.rich_style)
         return strip.apply_style(self.rich_style)
+
+    def on_resize(self):
+        self._cache.clear()   # side-by-side rows are laid out for the width
+        self._styled.clear()
 
     # -- search ------------------------------------------------------------------
     def search(self, query: str) -> int:

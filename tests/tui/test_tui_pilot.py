@@ -206,3 +206,40 @@ def test_bad_paths_are_one_line_errors(args, message):
 
     code, out, err = run_cli("tui", *args)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_command_palette_and_help():
+    from irtools.tui.app import HelpScreen
+
+    async def script(app, pilot):
+        screen = app.screen
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"group by")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen and screen.by == "op"
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert app.screen is screen
+
+    drive([TRACY / "tfm_prefill_llvmcpu_task.tracy"], script)
+
+
+def test_compare_dispatch_shows_both_distributions():
+    from textual.widgets import Sparkline
+
+    from irtools.tui.dispatch import DispatchScreen
+
+    async def script(app, pilot):
+        await pilot.press("enter")
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, DispatchScreen)
+        shown = str(detail.query_one("#histogram").content)
+        assert shown.startswith("A\n") and "\nB\n" in shown
+        assert all(len(s.data) for s in detail.query(Sparkline))
+
+    drive([TRACY / "matmul_llvmcpu_task.tracy", TRACY / "matmul_llvmcpu_task.zstd1-j1.tracy"], script)
