@@ -13,6 +13,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -112,9 +113,32 @@ def _never_connected(log: Path) -> bool:
     return "Connecting to" in text and "Queue delay" not in text and "Timer resolution" not in text
 
 
-def _wait(proc, deadline, argv, log, what) -> int:
+def wait_for(proc: subprocess.Popen, timeout: float) -> int | None:
+    """Wait for `proc` without polling; after `timeout` kill its group and return None.
+
+    Popen.wait(timeout) polls with sleeps of up to 50 ms, which added about
+    25 ms to every step of a run; a blocking wait and a timer add nothing.
+    """
+    expired = threading.Event()
+
+    def expire():
+        expired.set()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+    timer = threading.Timer(max(timeout, 0.1), expire)
+    timer.daemon = True
+    timer.start()
     try:
-        return proc.wait(timeout=max(deadline - time.monotonic(), 0.1))
-    except subprocess.TimeoutExpired:
+        rc = proc.wait()
+    finally:
+        timer.cancel()
+    return None if expired.is_set() else rc
+
+
+def _wait(proc, deadline, argv, log, what) -> int:
+    rc = wait_for(proc, deadline - time.monotonic())
+    if rc is None:
         raise ToolFailed(f"{what} did not finish in time; see {log}", argv=argv,
-                         fix="raise --timeout, or check that the program ends") from None
+                         fix="raise --timeout, or check that the program ends")
+    return rc

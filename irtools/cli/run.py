@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 EXAMPLE = """\
 examples:
@@ -69,6 +70,8 @@ def run(args) -> int:
     from irtools.render import stderr_console
     from irtools.render.run import run_summary
     from irtools.run.runner import Options, default_name, parse_targets
+    from irtools.run.layout import run_info
+    from irtools.run.report import run_hotspots
     from irtools.run.runner import run as do_run
 
     model = Path(args.model)
@@ -81,10 +84,22 @@ def run(args) -> int:
                       run_flags=args.run_flag, compile_timeout=args.compile_timeout,
                       run_timeout=args.timeout)
     err = stderr_console()
-    manifest = do_run(model, out, options, argv=sys.argv,
-                      report=lambda message: err.print(f"[dim]irtools run:[/] {message}",
-                                                       highlight=False))
-    failed = run_summary(out, manifest, top=args.top)
+    # Each run's hotspots are read while the next one compiles or runs.
+    pool = ThreadPoolExecutor(1)
+    frames = {}
+
+    def on_run(entry):
+        if args.top:
+            frames[entry["name"]] = pool.submit(run_hotspots, run_info(out, entry),
+                                                by="dispatch", top=args.top)
+
+    try:
+        manifest = do_run(model, out, options, argv=sys.argv, on_run=on_run,
+                          report=lambda message: err.print(f"[dim]irtools run:[/] {message}",
+                                                           highlight=False))
+        failed = run_summary(out, manifest, top=args.top, frames=frames)
+    finally:
+        pool.shutdown(cancel_futures=True)
     if failed:
         first = failed[0]
         steps = len(manifest["runs"]) + len(manifest["compiles"])

@@ -25,7 +25,7 @@ def status_table(manifest: dict) -> Table:
     return table
 
 
-def run_summary(root: Path, manifest: dict, *, top: int = 5) -> list[dict]:
+def run_summary(root: Path, manifest: dict, *, top: int = 5, frames=None) -> list[dict]:
     """Print the status table and the top dispatches; returns the failed runs."""
     from irtools.render.tables import hotspot_table
     from irtools.run.layout import RunDir
@@ -35,7 +35,8 @@ def run_summary(root: Path, manifest: dict, *, top: int = 5) -> list[dict]:
     out.print(status_table(manifest))
     if top:
         for info in RunDir.open(root).select(traced=True):
-            frame = run_hotspots(info, by="dispatch", top=top)
+            ready = (frames or {}).get(info.name)
+            frame = ready.result() if ready else run_hotspots(info, by="dispatch", top=top)
             title = (f"\n{info.name}: slowest dispatches ({frame.attrs['zones']:,} zones, "
                      f"{human_ns(frame.attrs['last_time_ns'])} captured)")
             out.print(hotspot_table(frame, title=title, width=console_width()))

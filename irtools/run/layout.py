@@ -106,16 +106,20 @@ def _read_json(path: Path) -> dict:
     return data
 
 
+def run_info(root: Path, entry: dict) -> RunInfo:
+    return RunInfo(name=entry["name"], target=entry["target"], backend=entry["backend"],
+                   device=entry["device"], function=entry["function"], status=entry["status"],
+                   root=root, entry=entry)
+
+
 class RunDir:
     """A run directory: its manifest and its runs."""
 
     def __init__(self, root: Path, manifest: dict, only: str | None = None):
         self.root = root
         self.manifest = manifest
-        self.runs = [RunInfo(name=e["name"], target=e["target"], backend=e["backend"],
-                             device=e["device"], function=e["function"], status=e["status"],
-                             root=root, entry=e)
-                     for e in manifest.get("runs", []) if only is None or e["name"] == only]
+        self.runs = [run_info(root, e) for e in manifest.get("runs", [])
+                     if only is None or e["name"] == only]
 
     @classmethod
     def open(cls, path) -> RunDir:

@@ -16,12 +16,13 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
 from irtools import __version__, driver
-from irtools.capture import _kill, capture
+from irtools.capture import _kill, capture, wait_for
 from irtools.errors import IrtoolsError, ToolFailed, UsageError
 from irtools.run.inputs import make_inputs
 from irtools.run.layout import MANIFEST, RUN_FILE, SCHEMA, write_json
@@ -101,12 +102,12 @@ def run_logged(argv, log: Path, *, timeout: float, what: str, stdout=None) -> fl
         proc = subprocess.Popen(argv, stdout=stdout or out, stderr=out, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
         try:
-            rc = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise ToolFailed(f"{what} did not finish within {timeout:g} s; see {log}", argv=argv,
-                             fix="raise --timeout, or check the model") from None
+            rc = wait_for(proc, timeout)
         finally:
             _kill(proc)
+        if rc is None:
+            raise ToolFailed(f"{what} did not finish within {timeout:g} s; see {log}", argv=argv,
+                             fix="raise --timeout, or check the model")
     if rc != 0:
         raise ToolFailed(f"{what} failed with exit code {rc}: {first_error(log)}", argv=argv,
                          returncode=rc, path=log)
@@ -134,7 +135,8 @@ def available_devices(timeout: float = 60) -> list[str]:
 
 
 class Runner:
-    def __init__(self, model, out: Path, options: Options, *, report=None):
+    def __init__(self, model, out: Path, options: Options, *, report=None, on_run=None):
+        self.on_run = on_run or (lambda entry: None)
         self.model = Path(model)
         self.out = Path(out)
         self.options = options
@@ -162,7 +164,7 @@ class Runner:
             "model_sha256": _sha256(self.model),
             "host": {"machine": platform.machine(), "system": platform.platform(),
                      "cpus": os.cpu_count()},
-            "tools": _versions(), "devices": [], "compiles": [], "runs": [],
+            "tools": {}, "devices": [], "compiles": [], "runs": [],
             "options": {"seed": self.options.seed, "repeat": self.options.repeat,
                         "benchmark": self.options.benchmark, "ir_dump": self.options.ir_dump,
                         "sampling": self.options.sampling, "profile": self.options.profile},
@@ -220,6 +222,8 @@ class Runner:
                 write_json(folder / RUN_FILE, {**entry, "schema": SCHEMA,
                                                "root": os.path.relpath(self.out, folder)})
             self.save()
+        if entry["status"] == "ok":
+            self.on_run(entry)
         return entry
 
     def _skip(self, entry, status, reason):
@@ -278,11 +282,19 @@ class Runner:
         return make_inputs(function, args, self.out / "inputs" / function, self.options.seed)
 
     # -- the whole run ------------------------------------------------------
+    @property
+    def devices(self) -> list[str]:
+        if not self.manifest["devices"]:
+            self.manifest["devices"] = self._devices.result()
+        return self.manifest["devices"]
+
     def execute(self, argv=()) -> dict:
         self._start(argv)
+        # Asking the tools their versions and devices takes ~0.5 s: do it during the compile.
+        pool = ThreadPoolExecutor(2)
+        self._devices = pool.submit(available_devices)
+        versions = pool.submit(_versions)
         try:
-            self.devices = available_devices()
-            self.manifest["devices"] = self.devices
             backends: dict[str, list[Target]] = {}
             for t in self.options.targets:
                 backends.setdefault(t.backend, []).append(t)
@@ -302,6 +314,9 @@ class Runner:
             self.manifest["status"] = "interrupted"
             raise
         finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            if versions.done() and not versions.exception():
+                self.manifest["tools"] = versions.result()
             self.save()
         return self.manifest
 
@@ -313,8 +328,9 @@ class Runner:
         return out
 
 
-def run(model, out, options: Options, *, argv=(), report=None) -> dict:
-    return Runner(model, out, options, report=report).execute(argv)
+def run(model, out, options: Options, *, argv=(), report=None, on_run=None) -> dict:
+    """Run everything; `on_run(entry)` is called after each successful run."""
+    return Runner(model, out, options, report=report, on_run=on_run).execute(argv)
 
 
 def parse_targets(texts) -> list[Target]:
