@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from irtools.trace.export import FORMATS
+from irtools.trace import EXPORT_FORMATS as FORMATS
 
 EXAMPLES = """\
 examples:

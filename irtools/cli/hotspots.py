@@ -6,7 +6,7 @@ import argparse
 
 from irtools.cli._common import FORMATS, emit, open_trace
 from irtools.render import progress_bar
-from irtools.trace.hotspots import GROUPINGS, SORTS
+from irtools.trace import GROUPINGS, SORTS
 
 EXAMPLE = """\
 examples:

@@ -17,7 +17,7 @@ from irtools._io import atomic_output
 from irtools.errors import UsageError
 from irtools.trace.model import CHUNK, Trace
 
-FORMATS = ("chrome-json", "parquet", "csv")
+from irtools.trace import EXPORT_FORMATS as FORMATS
 PIECE = 1 << 16  # zones formatted as text at a time: about 13 MB of JSON
 _SUFFIXES = {"chrome-json": ".json.gz", "parquet": ".parquet", "csv": ".csv"}
 

@@ -18,10 +18,9 @@ from irtools.trace.dispatch import is_dispatch, parse_dispatch
 from irtools.trace.model import CHUNK, Trace
 from irtools.trace.reader import SrcLocs
 
-GROUPINGS = ("name", "srcloc", "dispatch", "op")
+from irtools.trace import GROUPINGS, SORTS  # noqa: F401  (re-exported)
 VM_FUNCTION_ZONE = "iree_vm_stack_trace_function_zone_begin"
 UNNAMED_TILES = "iree_hal_local_task_dispatch"
-SORTS = ("total", "mean", "count", "max")
 TIME_BITS = 42  # 73 minutes in ns; longer zones take the slower lexsort path
 TIME_MASK = (1 << TIME_BITS) - 1
 STAT_COLUMNS = ["count", "total_ns", "mean_ns", "median_ns", "min_ns", "max_ns", "std_ns",
