@@ -93,7 +93,7 @@ def open_paths(paths) -> Session:
         if is_run_dir(path):
             _add_runs(session, RunDir.open(path), group, len(paths) > 1)
         elif path.is_file() and (path.suffix == ".tracy" or is_tracy(path)):
-            session.sources.append(Source(_short(path), trace=TraceData(path), group=group))
+            session.sources.append(Source(path.name, trace=TraceData(path), group=group))
         elif path.is_dir() or looks_like_dump(path):  # a dump, or a --mlir-print-ir-tree-dir
             loose_dumps.append((group, path))
         else:
@@ -106,10 +106,11 @@ def open_paths(paths) -> Session:
             for s in traced:
                 s.dump = data
         else:
-            session.sources.append(Source(_short(path), dump=data, group=group))
+            session.sources.append(Source(path.name, dump=data, group=group))
     if not session.sources:
         raise UsageError("the run directory holds no traced run and no IR dump", path=paths[0],
-                         fix="rerun `irtools run` without --no-trace, or add --ir-dump")
+                         fix="see why its runs failed in its manifest.json, or rerun "
+                             "`irtools run` (add --ir-dump for the passes)")
     session.current = session.traced[0] if session.traced else 0
     groups = {session.sources[i].group for i in session.traced}
     if len(groups) == 2:
@@ -144,7 +145,3 @@ def _relative(path, root) -> str:
         return str(Path(path).relative_to(root))
     except ValueError:
         return str(path)
-
-
-def _short(path: Path) -> str:
-    return path.name
