@@ -1,6 +1,7 @@
 """A disk cache of what was parsed, so that reopening a large input is instant.
 
-Entries are keyed by the input's real path, size and mtime, the kind of result
+Entries are keyed by the input's real path, size and mtime (a folder's: those of
+all its files), the kind of result
 and its parameters, and the irtools version; a changed input simply misses.
 They are pickles in the user's own cache folder: a damaged or stale one is
 ignored and recomputed.
@@ -27,10 +28,26 @@ def cache_dir() -> Path:
     return Path(xdg) / "irtools"
 
 
+def _version(path) -> tuple:
+    """Size and mtime of a file; for a folder (a tree-dir dump), of all its files."""
+    if not os.path.isdir(path):
+        st = os.stat(path)
+        return st.st_size, st.st_mtime_ns
+    count = size = newest = 0
+    folders = [path]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for e in entries:
+                if e.is_dir(follow_symlinks=False):
+                    folders.append(e.path)
+                else:
+                    st = e.stat()
+                    count, size, newest = count + 1, size + st.st_size, max(newest, st.st_mtime_ns)
+    return count, size, newest
+
+
 def _entry(path, kind: str, params) -> Path:
-    st = os.stat(path)
-    ident = repr((_FORMAT, __version__, os.path.realpath(path), st.st_size, st.st_mtime_ns,
-                  kind, params))
+    ident = repr((_FORMAT, __version__, os.path.realpath(path), _version(path), kind, params))
     return cache_dir() / f"{kind}-{hashlib.sha1(ident.encode()).hexdigest()[:20]}.pkl"
 
 

@@ -175,9 +175,7 @@ class DumpData:
                     return dump.history(symbol, progress=progress)
                 except UsageError:
                     return None
-        if os.path.isfile(self.path):
-            return cache.cached(self.path, "history", (symbol,), compute)
-        return compute()
+        return cache.cached(self.path, "history", (symbol,), compute)
 
     def lines(self, n, symbol=None) -> list:
         with self._dump() as dump:
@@ -191,8 +189,7 @@ class DumpData:
         return self._dump()._label(n)
 
     def _load(self, kind):
-        return cache.load(self.path, f"dump-{kind}", ()) if os.path.isfile(self.path) else None
+        return cache.load(self.path, f"dump-{kind}", ())
 
     def _store(self, kind, value):
-        if os.path.isfile(self.path):
-            cache.store(self.path, f"dump-{kind}", (), value)
+        cache.store(self.path, f"dump-{kind}", (), value)

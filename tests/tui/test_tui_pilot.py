@@ -134,14 +134,14 @@ def test_grouping_filter_sort_and_mouse():
     drive([TRACY / "tfm_prefill_llvmcpu_task.tracy"], script)
 
 
-def test_passes_search_history_and_ir_view(runs, monkeypatch):
+def test_passes_search_history_and_ir_view(runs):
     from irtools.tui.passes import PassesScreen
     from irtools.tui.rows import RowsView
     from irtools.tui.viewers import DiffScreen, IRScreen
 
-    monkeypatch.chdir(runs / "runs" / "llvm")
-
     async def script(app, pilot):
+        await pilot.press("p")   # from the run's hotspots to its IR dump
+        await settle(pilot)
         screen = app.screen
         assert isinstance(screen, PassesScreen)
         total = len(screen.query_one(RowsView).rows)
@@ -166,7 +166,7 @@ def test_passes_search_history_and_ir_view(runs, monkeypatch):
         await pilot.press("n")
         assert "match 2 of" in str(view.query_one("#status").content)
 
-    drive(["llvm-cpu/ir/dump.mlir"], script)
+    drive([runs / "runs" / "llvm"], script)
 
 
 def test_huge_line_is_elided(tmp_path):
