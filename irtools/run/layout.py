@@ -76,6 +76,15 @@ class RunInfo:
     def error(self) -> str | None:
         return self.entry.get("error")
 
+    def dump(self, *, progress=None):
+        """The compile's per-pass IR (`irtools run --ir-dump`) as an indexed `Dump`."""
+        if self.ir_dump is None:
+            raise UsageError(f"{self.name} has no IR dump", path=str(self.dir),
+                             fix="rerun `irtools run` with --ir-dump (ir_dump=True)")
+        from irtools.irdiff.dump import Dump
+
+        return Dump.open(self.ir_dump, progress=progress)
+
     def source_of(self, dispatch: str) -> Path | None:
         """The executable source file of a dispatch (`prefill_dispatch_3_matmul_...`)."""
         folder = self.sources
@@ -120,6 +129,16 @@ class RunDir:
         self.manifest = manifest
         self.runs = [run_info(root, e) for e in manifest.get("runs", [])
                      if only is None or e["name"] == only]
+
+    def __repr__(self):
+        from irtools.run.show import rundir_repr
+
+        return rundir_repr(self)
+
+    def _repr_html_(self):
+        from irtools.run.show import rundir_html
+
+        return rundir_html(self)
 
     @classmethod
     def open(cls, path) -> RunDir:
