@@ -5,7 +5,7 @@
     NAME/BACKEND/module.vmfb            one compile per backend (llvm-cpu, vmvx, vulkan...)
     NAME/BACKEND/compile.log
     NAME/BACKEND/sources/               executable sources (--iree-hal-dump-executable-sources-to)
-    NAME/BACKEND/ir/dump.mlir           per-pass IR, with --ir-dump
+    NAME/BACKEND/ir/                    per-pass IR, with --ir-dump (a tree-dir folder)
     NAME/BACKEND/DEVICE/FUNCTION/       one run: trace.tracy, profile.ireeprof, run.json, logs
 
 `run.json` repeats the run's manifest entry, so a run's own folder can be
