@@ -38,6 +38,8 @@ def run_hotspots(run: RunInfo, *, by: str = "name", profile: bool = True, top=No
     if by == "dispatch":
         frame["source"] = [_str(run.source_of(n)) for n in frame["name"]]
         frame["executable"] = [_executable(n) for n in frame["name"]]
+        # `irtools ir history IR_DUMP @name` follows the dispatch through the passes.
+        frame["ir_dump"] = _str(run.ir_dump)
     frame.attrs.update(run=run.name, trace_path=str(run.trace), zones=trace.zone_count,
                        last_time_ns=trace.last_time_ns)
     return frame

@@ -262,6 +262,8 @@ class Runner:
                          sampling=self.options.sampling, log_dir=folder, port=self.options.port)
         entry.update(status="ok", command=result["run_argv"],
                      capture_command=result["capture_argv"], port=result["port"],
+                     returncode=result["run_returncode"],
+                     capture_returncode=result["capture_returncode"],
                      run_seconds=round(result["run_seconds"], 3),
                      seconds=round(result["total_seconds"], 3),
                      trace=f"{entry['dir']}/trace.tracy",
