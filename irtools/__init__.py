@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["open_run", "run", "open_trace", "hotspots", "compare", "IrtoolsError", "open_dump", "slim_mlir", "slim_report", "export"]
+__all__ = ["open_run", "run_model", "open_trace", "hotspots", "compare", "IrtoolsError", "open_dump", "slim_mlir", "slim_report", "export"]
 
 from irtools.errors import IrtoolsError
 
@@ -20,8 +20,11 @@ def open_trace(path, *, progress=None):
     return Trace.open(path, progress=progress)
 
 
-def run(model, output, *, targets=("llvm-cpu",), functions=(), report=None, **options):
-    """Compile and run `model` on each target under Tracy (as `irtools run`); returns a RunDir."""
+def run_model(model, output, *, targets=("llvm-cpu",), functions=(), report=None, **options):
+    """Compile and run `model` on each target under Tracy (as `irtools run`); returns a RunDir.
+
+    Not named `run`: that name belongs to the `irtools.run` package.
+    """
     from irtools.run.layout import RunDir
     from irtools.run.runner import Options, parse_targets
     from irtools.run.runner import run as _run
