@@ -40,14 +40,15 @@ class Terminal:
             self._tmux("send-keys", "-t", "tui", key)
             time.sleep(0.2)
 
-    def wait_for(self, text, timeout=120.0) -> str:
+    def wait_for(self, *texts, timeout=120.0) -> str:
+        """The screen once it shows all of `texts` (parts of it load separately)."""
         deadline = time.monotonic() + timeout
         while True:
             shown = self.screen()
-            if text in shown:
+            if all(text in shown for text in texts):
                 return shown
             if time.monotonic() > deadline:
-                raise AssertionError(f"{text!r} never appeared; the screen shows:\n{shown}")
+                raise AssertionError(f"{texts!r} never all appeared; the screen shows:\n{shown}")
             time.sleep(0.2)
 
     def alive(self) -> bool:
@@ -62,7 +63,7 @@ def test_a_person_walks_through_a_run(runs, tui_cache):
            "PATH": os.environ["PATH"]}
     term = Terminal([sys.executable, "-m", "irtools", "tui", "runs/llvm"], runs, env)
     try:
-        shown = term.wait_for("Share")
+        shown = term.wait_for("Share", "_dispatch_")
         assert "llvm-cpu/local-task/prefill:" in shown
         lines = shown.splitlines()
         head = next(i for i, line in enumerate(lines) if line.lstrip().startswith("Name"))
@@ -73,8 +74,8 @@ def test_a_person_walks_through_a_run(runs, tui_cache):
         assert "g Group by" in lines[-1] and "c Compare" in lines[-1]
 
         term.keys("Enter")
-        shown = term.wait_for("passes changed @")
-        assert top in shown and "█" in shown and "Median" in shown
+        shown = term.wait_for("passes changed @", "█")   # history and histogram
+        assert top in shown and "Median" in shown
 
         term.keys("Enter")
         shown = term.wait_for(" hunks, +")
@@ -83,13 +84,23 @@ def test_a_person_walks_through_a_run(runs, tui_cache):
         term.keys("s")
         shown = term.wait_for(" │ ")
 
-        term.keys("Escape", "Escape", "c")
+        # One key at a time, as a person types: an Escape followed at once by a letter
+        # reads as Alt+letter in a terminal.
+        term.keys("Escape")
+        term.wait_for("e Executable source")
+        term.keys("Escape")
+        term.wait_for("g Group by")
+        time.sleep(0.5)
+        term.keys("c")
         shown = term.wait_for("Δ total")
         assert "A = llvm-cpu/local-task/prefill" in shown and "B = llvm-cpu/local-task/decode" in shown
 
         term.keys("?")
         term.wait_for("command palette")
-        term.keys("Escape", "q")
+        term.keys("Escape")
+        term.wait_for("g Group by")
+        time.sleep(0.5)
+        term.keys("q")
         deadline = time.monotonic() + 15
         while term.alive() and time.monotonic() < deadline:
             time.sleep(0.2)
