@@ -17,12 +17,20 @@ def same_file(a, b) -> bool:
         return os.path.abspath(a) == os.path.abspath(b)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
-def atomic_output(path, mode: str = "wb", *, inputs=()):
+def atomic_output(path, mode: str = "wb", *, inputs=(), durable: bool = True):
     """Open a temporary file beside `path`; rename it over `path` on success.
 
     On any error the temporary file is removed, so no partial output is left.
-    `inputs` are paths that must never be overwritten.
+    `inputs` are paths that must never be overwritten. `durable=False` skips the
+    fsync: the rename stays atomic, only a power cut could lose the file (right for
+    a manifest rewritten after every step).
     """
     path = os.fspath(path)
     for src in inputs:
@@ -38,10 +46,13 @@ def atomic_output(path, mode: str = "wb", *, inputs=()):
     except OSError as err:
         raise OutputError(f"cannot create a file here: {err.strerror}", path=path) from err
     try:
+        # mkstemp makes the file private (0600); give it the mode a plain open() would.
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, mode) as handle:
             yield handle
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except OSError as err:
         _remove(tmp)

@@ -52,7 +52,7 @@ def make_inputs(function: str, args: list[Arg], folder: Path, seed: int) -> list
             values.append(str(value.item() if value.dtype != np.bool_ else int(value)))
             continue
         path = folder / f"input{i}.npy"
-        with atomic_output(path) as f:
+        with atomic_output(path, durable=False) as f:
             np.save(f, value)
         values.append(f"@{path}")
     return values

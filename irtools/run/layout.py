@@ -204,7 +204,7 @@ class RunDir:
         } for r in self.runs])
 
 
-def write_json(path: Path, data: dict):
-    with atomic_output(path, "w") as f:
+def write_json(path: Path, data: dict, *, durable: bool = False):
+    with atomic_output(path, "w", durable=durable) as f:
         json.dump(data, f, indent=2, default=os.fspath)
         f.write("\n")

@@ -144,8 +144,8 @@ class Runner:
         self.manifest: dict = {}
 
     # -- manifest ---------------------------------------------------------
-    def save(self):
-        write_json(self.out / MANIFEST, self.manifest)
+    def save(self, *, durable: bool = False):
+        write_json(self.out / MANIFEST, self.manifest, durable=durable)
 
     def _start(self, argv):
         if not self.model.is_file():
@@ -319,7 +319,7 @@ class Runner:
             pool.shutdown(wait=True, cancel_futures=True)
             if versions.done() and not versions.exception():
                 self.manifest["tools"] = versions.result()
-            self.save()
+            self.save(durable=True)
         return self.manifest
 
     def _split_inputs(self, signature) -> list[tuple[str | None, str]]:
