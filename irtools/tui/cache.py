@@ -18,6 +18,7 @@ from pathlib import Path
 from irtools import __version__
 
 _FORMAT = 1
+LIMIT = 1 << 30  # bytes; the least recently written entries go first
 
 
 def cache_dir() -> Path:
@@ -69,6 +70,19 @@ def store(path, kind: str, params, value):
         with open(tmp, "wb") as f:
             pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, entry)
+        _prune(entry.parent, LIMIT)
+
+
+def _prune(folder: Path, limit: int):
+    """Remove the oldest entries while the cache holds more than `limit` bytes."""
+    entries = sorted((e.stat().st_mtime_ns, e.stat().st_size, e) for e in folder.glob("*.pkl"))
+    total = sum(size for _, size, _ in entries)
+    for _, size, path in entries:
+        if total <= limit:
+            break
+        with contextlib.suppress(OSError):
+            path.unlink()
+            total -= size
 
 
 def cached(path, kind: str, params, compute):

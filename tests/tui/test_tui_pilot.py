@@ -34,7 +34,7 @@ def test_run_dispatch_history_diff_compare(runs):
     from irtools.tui.rows import RowsView
     from irtools.tui.dispatch import DispatchScreen
     from irtools.tui.hotspots import HotspotsScreen
-    from irtools.tui.viewers import DiffScreen
+    from irtools.tui.viewers import DiffScreen, IRScreen
 
     async def script(app, pilot):
         screen = app.screen
@@ -62,6 +62,11 @@ def test_run_dispatch_history_diff_compare(runs):
         assert diff.text.marks, "a hunk to jump to"
         await pilot.press("s")
         assert diff.text.rows[0][0] == "hunk"
+        await pilot.press("escape", "e")   # the executable source irtools run kept
+        await settle(pilot)
+        source = app.screen
+        assert isinstance(source, IRScreen) and source.title_text.endswith(".mlir")
+        assert any("hal.executable" in line for line in source.text.rows)
         await pilot.press("escape", "escape")
         assert app.screen is screen
 
