@@ -27,20 +27,34 @@ class Loading(Horizontal):
         yield Label("", id="what")
         yield ProgressBar(show_eta=False, id="bar")
 
-    def start(self, what: str):
-        self.query_one("#what", Label).update(what)
+    def on_mount(self):
+        self.jobs = {}   # group -> what; several loads may run at once
+
+    def start(self, group: str, what: str):
+        self.jobs[group] = what
+        self._show(what)
         self.query_one("#bar", ProgressBar).update(total=None, progress=0)
         self.add_class("-busy")
 
-    def update_progress(self, done, total):
-        self.query_one("#bar", ProgressBar).update(total=max(total, 1), progress=done)
-        if total > 1 << 20:
-            label = self.query_one("#what", Label)
-            label.update(f"{str(label.content).split(' (')[0]} ({human_bytes(done)} of "
-                         f"{human_bytes(total)})")
+    def _show(self, what: str):
+        self.query_one("#what", Label).update(what)
 
-    def stop(self):
-        self.remove_class("-busy")
+    def update_progress(self, group, done, total):
+        if group not in self.jobs:
+            return
+        self.query_one("#bar", ProgressBar).update(total=max(total, 1), progress=done)
+        what = self.jobs[group]
+        if total > 1 << 20:
+            what += f" ({human_bytes(done)} of {human_bytes(total)})"
+        self._show(what)
+
+    def stop(self, group: str):
+        self.jobs.pop(group, None)
+        if self.jobs:
+            self._show(next(reversed(self.jobs.values())))
+            self.query_one("#bar", ProgressBar).update(total=None, progress=0)
+        else:
+            self.remove_class("-busy")
 
 
 class SearchBar(Input):
@@ -74,14 +88,14 @@ class BaseScreen(Screen):
         A later load of the same group replaces an earlier one still running.
         """
         loading = self.query_one(Loading)
-        loading.start(what)
+        loading.start(group, what)
         app = self.app
 
         def progress(done_, total, _last=[0.0]):
             now = time.monotonic()
             if now - _last[0] >= 0.1:
                 _last[0] = now
-                app.call_from_thread(loading.update_progress, done_, total)
+                app.call_from_thread(loading.update_progress, group, done_, total)
 
         def job():
             worker = get_current_worker()
@@ -89,20 +103,24 @@ class BaseScreen(Screen):
                 result = fn(progress)
             except IrtoolsError as err:
                 if not worker.is_cancelled:
-                    app.call_from_thread(self._failed, loading, str(err))
+                    app.call_from_thread(self._failed, loading, group, str(err))
                 return
+            except Exception as err:  # a bug: say so on screen, keep it on the worker
+                app.call_from_thread(self._failed, loading, group,
+                                     f"internal error ({type(err).__name__}): {err}")
+                raise
             if not worker.is_cancelled:
-                app.call_from_thread(self._loaded, loading, done, result)
+                app.call_from_thread(self._loaded, loading, group, done, result)
 
         self.run_worker(job, thread=True, exclusive=True, group=group, exit_on_error=False)
 
-    def _loaded(self, loading, done, result):
+    def _loaded(self, loading, group, done, result):
         if self.is_attached:
-            loading.stop()
+            loading.stop(group)
             done(result)
 
-    def _failed(self, loading, message):
-        loading.stop()
+    def _failed(self, loading, group, message):
+        loading.stop(group)
         self.notify(message, title="error", severity="error", timeout=10)
 
     def commands(self) -> list:
