@@ -152,43 +152,59 @@ def group_stats(trace: Trace, *, by="name", self_time=False, thread=None):
             ok = ok & (k >= 0)
             yield k[ok], t[ok]
 
-    # Pass 1: how many zones count, per key.
+    # One pass: pack (key, time) of every counted zone into one uint64 and sort;
+    # keys then come out grouped, with each group's times in order.
     domain = (len(trace.strings) + 1) if by in ("name", "dispatch") else 65536
     if by == "op":
         domain = max(len(keys_of.op_names), 1)
-    counts = np.zeros(domain, np.int64)
-    tmax = 0
-    for k, t in counted():
-        counts += np.bincount(k, minlength=domain)
-        if len(t):
-            tmax = max(tmax, int(t.max()))
-    keys = np.flatnonzero(counts)
-    counts = counts[keys]
-    n = int(counts.sum())
-    dense = np.full(domain, -1, np.int64)
-    dense[keys] = np.arange(len(keys))
-
-    # Pass 2: one sorted array holding (group, time) for every counted zone.
-    if tmax <= TIME_MASK and len(keys) < (1 << (64 - TIME_BITS - 1)):
-        packed = np.empty(n, np.uint64)
+    packed = None
+    if domain < (1 << (64 - TIME_BITS - 1)):
+        packed = np.empty(sum(sl.stop - sl.start for sl in slices), np.uint64)
         at = 0
         for k, t in counted():
-            packed[at:at + len(k)] = (dense[k].astype(np.uint64) << np.uint64(TIME_BITS)) | \
+            if len(t) and int(t.max()) > TIME_MASK:
+                packed = None  # a zone longer than 73 minutes: sort pairs instead
+                break
+            packed[at:at + len(k)] = (k.astype(np.uint64) << np.uint64(TIME_BITS)) | \
                 t.astype(np.uint64)
             at += len(k)
+    if packed is not None:
+        packed = packed[:at]
         packed.sort()
+        starts = _group_starts(packed)
+        keys = (packed[starts] >> np.uint64(TIME_BITS)).astype(np.int64)
+        counts = np.diff(np.r_[starts, len(packed)]).astype(np.int64)
         np.bitwise_and(packed, np.uint64(TIME_MASK), out=packed)
         values = packed.view(np.int64)
-    else:  # zones longer than 73 minutes: sort pairs instead
+    else:
         gs, ts = [], []
         for k, t in counted():
-            gs.append(dense[k])
+            gs.append(k)
             ts.append(t)
         g, t = np.concatenate(gs), np.concatenate(ts)
-        values = t[np.lexsort((t, g))]
-        del g, t, gs, ts
+        order = np.lexsort((t, g))
+        g, values = g[order], t[order]
+        del order, gs, ts
+        starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else np.zeros(0, np.int64)
+        keys = g[starts]
+        counts = np.diff(np.r_[starts, len(g)]).astype(np.int64)
+        del g, t
     stats = _stats(values, counts, trace.last_time_ns)
     return keys, keys_of.labels(keys), stats
+
+
+def _group_starts(packed: np.ndarray) -> np.ndarray:
+    """Where the key (the high bits) changes in sorted packed values; a chunk at a time
+    so that no second array as large as `packed` is made."""
+    if not len(packed):
+        return np.zeros(0, np.int64)
+    parts = [np.zeros(1, np.int64)]
+    shift = np.uint64(TIME_BITS)
+    for a in range(1, len(packed), CHUNK):
+        b = min(a + CHUNK, len(packed))
+        change = (packed[a:b] >> shift) != (packed[a - 1:b - 1] >> shift)
+        parts.append(np.flatnonzero(change) + a)
+    return np.concatenate(parts)
 
 
 def _stats(values: np.ndarray, counts: np.ndarray, last_time: int) -> dict:
