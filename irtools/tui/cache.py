@@ -29,7 +29,7 @@ def cache_dir() -> Path:
     return Path(xdg) / "irtools"
 
 
-def _version(path) -> tuple:
+def version(path) -> tuple:
     """Size and mtime of a file; for a folder (a tree-dir dump), of all its files."""
     if not os.path.isdir(path):
         st = os.stat(path)
@@ -48,7 +48,7 @@ def _version(path) -> tuple:
 
 
 def _entry(path, kind: str, params) -> Path:
-    ident = repr((_FORMAT, __version__, os.path.realpath(path), _version(path), kind, params))
+    ident = repr((_FORMAT, __version__, os.path.realpath(path), version(path), kind, params))
     return cache_dir() / f"{kind}-{hashlib.sha1(ident.encode()).hexdigest()[:20]}.pkl"
 
 

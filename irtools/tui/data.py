@@ -64,7 +64,9 @@ class TraceData:
             from irtools.trace.hotspots import merge_profile
             from irtools.trace.ireeprof import dispatch_profile
 
-            frame = cache.cached(self.profile_path, "merged", (self.path, self_time),
+            # Keyed by both inputs: the profile's version, and the capture's here.
+            frame = cache.cached(self.profile_path, "merged",
+                                 (self.path, cache.version(self.path), self_time),
                                  lambda: merge_profile(frame, dispatch_profile(self.profile_path)))
         return frame
 
