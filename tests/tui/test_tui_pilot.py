@@ -248,3 +248,20 @@ def test_compare_dispatch_shows_both_distributions():
         assert all(len(s.data) for s in detail.query(Sparkline))
 
     drive([TRACY / "matmul_llvmcpu_task.tracy", TRACY / "matmul_llvmcpu_task.zstd1-j1.tracy"], script)
+
+
+def test_pick_another_run(runs):
+    from irtools.tui.hotspots import Picker
+
+    async def script(app, pilot):
+        screen = app.screen
+        assert screen.session.a.label == "llvm-cpu/local-task/prefill"
+        await pilot.press("r")
+        assert isinstance(app.screen, Picker)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert app.screen is screen and screen.session.a.label == "llvm-cpu/local-task/decode"
+        assert "llvm-cpu/local-task/decode:" in str(screen.query_one("#title").content)
+        assert all(name.startswith(("decode", "_initializer")) for name in screen.view["name"])
+
+    drive([runs / "runs" / "llvm"], script)
