@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import time
 
 from irtools._io import atomic_output
-from irtools.errors import ToolFailed, ToolNotFound
+from irtools.errors import ToolFailed
 from irtools.irdiff.dump import Dump
 from irtools.irdiff.index import Index, Reader, complete
 
@@ -17,11 +16,9 @@ EXACT_FLAGS = ["--mlir-print-ir-before-all", "--mlir-print-ir-after-all", "--mli
 
 
 def compile_argv(model, flags, *, module_scope=False, tool="iree-compile"):
-    exe = shutil.which(tool)
-    if exe is None:
-        raise ToolNotFound(f"{tool} is not on PATH",
-                           fix="pip install iree-base-compiler==3.13.0")
-    argv = [exe, os.fspath(model), *flags]
+    from irtools.driver import find_tool
+
+    argv = [find_tool(tool), os.fspath(model), *flags]
     argv += [f for f in EXACT_FLAGS if f not in flags]
     if module_scope and "--mlir-print-ir-module-scope" not in flags:
         argv.append("--mlir-print-ir-module-scope")
