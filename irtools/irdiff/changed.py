@@ -7,6 +7,8 @@ snapshot that covers X and is not nested inside X (a nested one may belong to
 the pass's own pipeline); op-scope snapshots are cut out of a covering ancestor.
 Passes that may run a nested pipeline on the same op cannot be told apart from
 their last child, so an unchanged result there is reported as unknown.
+The walk back reads each snapshot once (texts, canonical forms and the symbols they
+define are kept) and skips ancestors whose symbols show the op cannot be in them.
 """
 
 from __future__ import annotations
@@ -197,18 +199,39 @@ def _slices(text, s):
     return [text[a:b] for a, b, indent in mlir.find_ops(text, s.op, s.symbol) if indent > 0]
 
 
-def _op_scope(snaps, dep, f, flags):
-    texts = {}
+class _Recent:
+    """The values last asked for, within a byte budget: a walk back asks for the same few."""
 
-    def text(j):
-        if j not in texts:
-            texts[j] = scrub_fixedpoint(body(f, snaps[j]))
-            texts.pop(j - 256, None)
-        return texts[j]
+    def __init__(self, make, budget=128 << 20, weight=len):
+        self.make, self.budget, self.weight = make, budget, weight
+        self.size, self.items = 0, {}
+
+    def __call__(self, j):
+        value = self.items.pop(j, None)
+        if value is None:
+            value = self.make(j)
+            self.size += self.weight(value)
+            while self.items and self.size > self.budget:
+                self.size -= self.weight(self.items.pop(next(iter(self.items))))
+        self.items[j] = value
+        return value
+
+
+def _op_scope(snaps, dep, f, flags):
+    text = _Recent(lambda j: scrub_fixedpoint(body(f, snaps[j])))
+    canon = _Recent(lambda j: mlir.canonical_whole(text(j)))
+    marks = _Recent(lambda j: _symbols(canon(j)), 1 << 20, lambda v: sum(map(len, v or ())))
+
+    keys = {}
+
+    def spliced(j, stale):
+        return _splice(canon(j), stale.items(), canon) if stale else canon(j)
 
     def key(j):
-        s = snaps[j]
-        return s.op, s.symbol, _tag(text(j)) if _ambiguous(s) else ""
+        if j not in keys:
+            s = snaps[j]
+            keys[j] = s.op, s.symbol, _tag(text(j)) if _ambiguous(s) else ""
+        return keys[j]
 
     def infer(i):
         s = snaps[i]
@@ -227,12 +250,17 @@ def _op_scope(snaps, dep, f, flags):
                 if text(j).rstrip() == text(i).rstrip():
                     return SAME
                 if not unnamed:
-                    return _patched(text(j), text(i), stale, snaps, text)
+                    if not stale:
+                        return CHANGED
+                    before = spliced(j, _reach(j, stale, marks)[1])
+                    return SAME if before == canon(i) else CHANGED
                 seen_twin = True
             elif dep[j] < dep[i]:
-                verdict = _against_ancestor(text(j), text(i), s, mine[2], stale, snaps, text)
-                if verdict is not None:
-                    return verdict
+                seen, parts = _reach(j, stale, marks) if stale else (None, stale)
+                if seen is None or _can_find(s.op, s.symbol, mine[2], *seen):
+                    verdict = _against_ancestor(spliced(j, parts), canon(i), s, mine[2])
+                    if verdict is not None:
+                        return verdict
             elif dep[j] > dep[i] and not _funclike(s.op):
                 if not (children and children(other.op)) and flags[j] == CHANGED:
                     stale.setdefault((other.op, other.symbol, key(j)[2]), j)
@@ -240,12 +268,6 @@ def _op_scope(snaps, dep, f, flags):
         return CHANGED if seen_twin else UNKNOWN
 
     return infer
-
-
-def _patched(before, after, stale, snaps, text):
-    if stale:
-        return _against_ancestor(before, after, None, "", stale, snaps, text) or UNKNOWN
-    return CHANGED
 
 
 def _ambiguous(s):
@@ -263,18 +285,11 @@ def _tag(text):
     return m.group(1).decode() if m else ""
 
 
-def _against_ancestor(outer, mine, s, tag, stale=None, snaps=None, text=None):
-    """Compare `mine` with each op like it in the larger print `outer`; None if none is there.
+def _against_ancestor(outer, wanted, s, tag):
+    """Compare `wanted` with each op like it in the larger print `outer`; None if none is there.
 
-    `stale` maps ops inside to their later dumps, spliced in before comparing.
-    `s` None compares `mine` with the whole of `outer` (after splicing).
+    Both are in `mlir.canonical_whole` form; later dumps of ops inside are spliced in.
     """
-    outer = mlir.canonical_whole(outer)
-    if stale:
-        outer = _splice(outer, stale, snaps, text)
-    wanted = mlir.canonical_whole(mine)
-    if s is None:
-        return SAME if outer == wanted else CHANGED
     found = False
     for start, end, indent in mlir.find_ops(outer, s.op, s.symbol):
         if tag and _tag(outer[start:end]) != tag:
@@ -285,13 +300,64 @@ def _against_ancestor(outer, mine, s, tag, stale=None, snaps=None, text=None):
     return CHANGED if found else None
 
 
-def _splice(outer, stale, snaps, text):
-    for (op, symbol, tag), j in stale.items():
+_SYMBOL_USE = re.compile(rb"@([\w$.-]+)")
+_SYMBOL_DEF = re.compile(rb'^ *"?([A-Za-z_][\w.$-]*)"?(?:\s+(?:public|private|nested))*\s+@([\w$.-]+)',
+                         re.M)
+
+
+def _symbols(text):
+    """(ops defining a symbol as {(op, name)}, every `@name` used) in a print; None when
+    some are quoted (`@"a b"`), which these patterns do not read."""
+    if b'@"' in text:
+        return None
+    return frozenset(_SYMBOL_DEF.findall(text)), frozenset(_SYMBOL_USE.findall(text))
+
+
+def _can_find(op, symbol, tag, defs, uses):
+    # What find_ops (op line `op @symbol`) and _tag (`@tag` inside) need to match.
+    if symbol:
+        name = symbol.encode()
+        if (op.encode(), name) not in defs and not (
+                op == "builtin.module" and (b"module", name) in defs):
+            return False
+    return not tag or tag.encode() in uses
+
+
+def _reach(j, stale, marks):
+    """What snapshot j may define and use once `stale` is spliced in, and the stale ops
+    that may be found in it (None, all of them, when the marks are unknown).
+
+    A stale op is spliced in only where it is found, in j or in what was spliced before
+    it; lines stay whole across the seams, so the spliced text holds its parts' marks.
+    Skipping the others saves a search each, and a whole splice on a long walk back.
+    """
+    seen = marks(j)
+    left = dict(stale)
+    found = set()
+    grown = True
+    while grown and seen is not None:
+        grown = False
+        for key, k in list(left.items()):
+            if _can_find(*key, *seen):
+                del left[key]
+                found.add(key)
+                extra = marks(k)
+                seen = None if extra is None else (seen[0] | extra[0], seen[1] | extra[1])
+                grown = True
+                if seen is None:
+                    break
+    if seen is None:
+        return None, dict(stale)
+    return seen, {key: k for key, k in stale.items() if key in found}
+
+
+def _splice(outer, stale, canon):
+    """`outer` with the first op of each stale `((op, symbol, tag), j)`, in order, made canon(j)."""
+    for (op, symbol, tag), j in stale:
         for start, end, indent in mlir.find_ops(outer, op, symbol):
             if indent and (not tag or _tag(outer[start:end]) == tag):
-                new = mlir.canonical_whole(text(j))
                 pad = b" " * indent
-                new = pad + new.replace(b"\n", b"\n" + pad)
+                new = pad + canon(j).replace(b"\n", b"\n" + pad)
                 outer = outer[:start] + new + outer[end:]
                 break
     return outer

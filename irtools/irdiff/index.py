@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from irtools.errors import DumpError
+from irtools.irdiff import mlir
 from irtools.irdiff.header import PREFIXES, Header, parse_header
 from irtools.irdiff.treedir import TreeReader, tree_parts
 
@@ -286,11 +287,13 @@ def _finish(idx):
 def _first_op(f, snap):
     """(op name, symbol) from the first line that is not an alias definition."""
     f.seek(snap.body)
+    after_alias = False
     while f.tell() < snap.end:
         line = f.readline(4096)
         if not line:
             break
-        if line[:1] in (b"#", b"!") or not line.strip():
+        if mlir.is_head_line(line, after_alias) or not line.strip():
+            after_alias = after_alias or line[:1] in (b"#", b"!")
             if not line.endswith(b"\n"):
                 _skip_line(f)
             continue

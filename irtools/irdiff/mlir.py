@@ -9,36 +9,58 @@ it costs one `bytes.find` per op.
 
 from __future__ import annotations
 
+import functools
 import re
 
 _ALIAS_DEF = re.compile(rb"^([#!][\w$.-]+) = ", re.M)
+# Lines above the op: alias definitions and blank lines; after a definition, also the rest
+# of one that goes on over indented lines and a closing `]>` (`#c = #util.composite<.., [`).
+_HEAD = tuple(bytes([c]) for c in b"#!\r\n")
+_GOES_ON = tuple(bytes([c]) for c in b" \t])>}")
+
+
+def is_head_line(line: bytes, after_alias: bool) -> bool:
+    """Whether a line at the top of a printed op comes before the op itself."""
+    first = line[:1]
+    return first in _HEAD or after_alias and first in _GOES_ON
+
+
+def _head_lines(text: bytes):
+    pos = 0
+    after_alias = False
+    while pos < len(text) and is_head_line(text[pos:pos + 1], after_alias):
+        after_alias = after_alias or text[pos:pos + 1] in (b"#", b"!")
+        eol = text.find(b"\n", pos)
+        eol = len(text) if eol < 0 else eol
+        yield pos, eol
+        pos = eol + 1
 
 
 def leading_aliases(text: bytes) -> dict:
-    """`{b"#map": b"affine_map<...>"}` for the alias lines at the top of a snapshot."""
-    out = {}
-    pos = 0
-    while pos < len(text) and text[pos:pos + 1] in (b"#", b"!", b"\n"):
-        eol = text.find(b"\n", pos)
-        eol = len(text) if eol < 0 else eol
+    """`{b"#map": b"affine_map<...>"}` for the alias definitions at the top of a snapshot."""
+    spans = {}
+    name = None
+    for pos, eol in _head_lines(text):
         m = _ALIAS_DEF.match(text, pos, eol)
         if m:
-            out[m.group(1)] = text[m.end():eol]
-        pos = eol + 1
-    return out
+            name = m.group(1)
+            spans[name] = [m.end(), eol]
+        elif name is not None and text[pos:pos + 1] not in (b"#", b"!", b"\r", b"\n"):
+            spans[name][1] = eol
+        else:
+            name = None
+    return {name: text[a:b] for name, (a, b) in spans.items()}
 
 
 def body_start(text: bytes) -> int:
     """Offset of the first op line, after the alias definitions."""
     pos = 0
-    while pos < len(text) and text[pos:pos + 1] in (b"#", b"!", b"\n"):
-        eol = text.find(b"\n", pos)
-        if eol < 0:
-            return len(text)
+    for _, eol in _head_lines(text):
         pos = eol + 1
-    return pos
+    return min(pos, len(text))
 
 
+@functools.lru_cache(maxsize=4096)
 def _op_pattern(op: str, symbol: str):
     names = [re.escape(op.encode())]
     if op == "builtin.module":
@@ -72,13 +94,20 @@ def op_end(text: bytes, start: int, indent: int) -> int:
     return len(text) if close_eol < 0 else close_eol
 
 
+def needle_of(op: str, symbol: str) -> bytes:
+    """What every line `find_ops` matches holds: `@symbol`, else the op name's last part."""
+    return ("@" + symbol if symbol else op.split(".")[-1]).encode()
+
+
 def find_ops(text: bytes, op: str, symbol: str = "", *, start: int = 0, end: int | None = None):
     """Yield `(start, end, indent)` of each op `op` (with `@symbol` if given) in `text`.
 
     A literal search finds candidates fast; the line pattern then checks each one.
     """
+    needle = needle_of(op, symbol)
+    if not needle:
+        return   # no name to look for (an empty needle would never move on)
     pattern = _op_pattern(op, symbol)
-    needle = ("@" + symbol if symbol else op.split(".")[-1]).encode()
     end = len(text) if end is None else end
     pos = start
     while True:
