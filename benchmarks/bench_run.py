@@ -8,7 +8,8 @@ The anchor is the bare commands the run recorded in its manifest, replayed in th
 same session: each iree-compile, then each iree-run-module under iree-tracy-capture
 (started as a user would: capture tool in the background, program with TRACY_PORT
 and TRACY_NO_EXIT). `irtools run` does that plus its own work: versions, device list,
-signatures, random inputs, the manifest, and reading every trace for its summary.
+signatures, random inputs and the manifest (`--top 0`); the default summary, which reads
+every trace and profile to print the slowest dispatches, is timed on its own line.
 The two take turns for --repeat rounds and the best round of each is compared.
 """
 
@@ -17,6 +18,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import statistics
 import shutil
 import socket
 import subprocess
@@ -34,8 +37,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def timed_irtools(model: Path, out: Path, targets, functions) -> float:
-    argv = [sys.executable, "-m", "irtools", "run", str(model), "-o", str(out), "--force"]
+def cpu() -> float:
+    """User + system CPU seconds of all finished child processes so far."""
+    u = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return u.ru_utime + u.ru_stime
+
+
+def timed_irtools(model: Path, out: Path, targets, functions, top: int) -> float:
+    argv = [sys.executable, "-m", "irtools", "run", str(model), "-o", str(out), "--force",
+            "--top", str(top)]
     for t in targets:
         argv += ["--target", t]
     for f in functions:
@@ -82,17 +92,32 @@ def main(argv=None) -> int:
         make = [sys.executable, str(REPO / "examples" / "make_llama.py"), str(model)]
         subprocess.run(make + (["--size", args.size] if args.size else []), check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        ours, bare = [], []
+        ours, bare, ours_cpu, bare_cpu, summary = [], [], [], [], []
         for _ in range(args.repeat):
-            ours.append(timed_irtools(model, folder / "run", targets, functions))
+            c = cpu()
+            ours.append(timed_irtools(model, folder / "run", targets, functions, top=0))
+            ours_cpu.append(cpu() - c)
+            summary.append(timed_irtools(model, folder / "run", targets, functions, top=5))
             manifest = json.loads((folder / "run" / "manifest.json").read_text())
+            c = cpu()
             bare.append(timed_bare(manifest, folder))
+            bare_cpu.append(cpu() - c)
         best_ours, best_bare = min(ours), min(bare)
+        med_ours, med_bare = statistics.median(ours), statistics.median(bare)
+        cpu_ours, cpu_bare = statistics.median(ours_cpu), statistics.median(bare_cpu)
         print(f"model {model.stat().st_size / 2**20:.1f} MiB, targets {', '.join(targets)}, "
               f"functions {', '.join(functions)}, {args.repeat} rounds (best of each)")
         print(f"bare commands : {best_bare:7.2f} s   (rounds: {', '.join(f'{t:.2f}' for t in bare)})")
-        print(f"irtools run   : {best_ours:7.2f} s   (rounds: {', '.join(f'{t:.2f}' for t in ours)})")
-        print(f"overhead      : {100 * (best_ours / best_bare - 1):+.1f}%  (target < 10%)")
+        print(f"irtools run   : {best_ours:7.2f} s   (rounds: {', '.join(f'{t:.2f}' for t in ours)})"
+              "   --top 0")
+        print(f"  + summary   : {min(summary):7.2f} s   (rounds: "
+              f"{', '.join(f'{t:.2f}' for t in summary)})   the default: hotspots of every run "
+              f"({100 * (min(summary) / best_bare - 1):+.1f}% best, "
+              f"{100 * (statistics.median(summary) / med_bare - 1):+.1f}% median)")
+        print(f"overhead      : {100 * (best_ours / best_bare - 1):+.1f}% best, "
+              f"{100 * (med_ours / med_bare - 1):+.1f}% median  (target < 10%)")
+        print(f"CPU time      : bare {cpu_bare:.2f} s, irtools run {cpu_ours:.2f} s "
+              f"({100 * (cpu_ours / cpu_bare - 1):+.1f}%, medians; steadier on a shared machine)")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return 0

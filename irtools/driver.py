@@ -14,13 +14,23 @@ INSTALL_FIX = "install them with `pip install iree-base-compiler iree-base-runti
 
 
 def _package_dir(package: str) -> Path | None:
+    """The folder of an `iree.*` package, found without importing it.
+
+    find_spec("iree.compiler._mlir_libs") would import iree.compiler (0.25 s);
+    only the `iree` namespace is looked up here.
+    """
+    top, _, rest = package.partition(".")
     try:
-        spec = importlib.util.find_spec(package)
+        spec = importlib.util.find_spec(top)
     except (ImportError, ValueError):
         return None
     if spec is None or not spec.submodule_search_locations:
         return None
-    return Path(next(iter(spec.submodule_search_locations)))
+    for location in spec.submodule_search_locations:
+        folder = Path(location, *rest.split(".")) if rest else Path(location)
+        if folder.is_dir():
+            return folder
+    return None
 
 
 def find_tool(name: str, *, tracy: bool = False) -> str:
