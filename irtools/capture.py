@@ -27,11 +27,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _kill(proc: subprocess.Popen | None):
-    if proc is None or proc.poll() is not None:
-        return
+def _killpg(proc: subprocess.Popen):
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _kill(proc: subprocess.Popen | None):
+    """Kill the process group of `proc`, if still running, and reap it."""
+    if proc is None or proc.poll() is not None:
+        return
+    _killpg(proc)
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=10)
 
@@ -123,8 +128,7 @@ def wait_for(proc: subprocess.Popen, timeout: float) -> int | None:
 
     def expire():
         expired.set()
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
+        _killpg(proc)
 
     timer = threading.Timer(max(timeout, 0.1), expire)
     timer.daemon = True

@@ -13,7 +13,7 @@ from irtools.errors import ToolFailed, ToolNotFound
 INSTALL_FIX = "install them with `pip install iree-base-compiler iree-base-runtime`"
 
 
-def _package_dir(package: str) -> Path | None:
+def package_dir(package: str) -> Path | None:
     """The folder of an `iree.*` package, found without importing it.
 
     find_spec("iree.compiler._mlir_libs") would import iree.compiler (0.25 s);
@@ -40,7 +40,7 @@ def find_tool(name: str, *, tracy: bool = False) -> str:
     in `iree/_runtime_libs_tracy`, not on PATH.
     """
     if tracy or name == "iree-tracy-capture":
-        folder = _package_dir("iree._runtime_libs_tracy")
+        folder = package_dir("iree._runtime_libs_tracy")
         if folder is not None and (folder / name).is_file():
             return str(folder / name)
         raise ToolNotFound(f"the Tracy-instrumented {name} is not installed",
@@ -48,7 +48,7 @@ def find_tool(name: str, *, tracy: bool = False) -> str:
     # The binaries inside the packages first: the console scripts on PATH start a
     # Python interpreter to exec them, 60-100 ms on every call.
     for package in ("iree._runtime_libs", "iree.compiler._mlir_libs"):
-        folder = _package_dir(package)
+        folder = package_dir(package)
         if folder is not None and (folder / name).is_file() and os.access(folder / name, os.X_OK):
             return str(folder / name)
     found = shutil.which(name)

@@ -77,7 +77,8 @@ def run_dir(args) -> int:
     if args.format != "table":
         both = pd.concat([f.assign(run=f.attrs["run"]) for f in frames], ignore_index=True)
         both.attrs.update(frames[0].attrs)
-        return emit(both[["run", *[c for c in both.columns if c != "run"]]], args.format, None) or 0
+        emit(both[["run", *[c for c in both.columns if c != "run"]]], args.format, None)
+        return 0
     for f in frames:
         title = (f"{f.attrs['run']}: {f.attrs['zones']:,} zones, "
                  f"{human_ns(f.attrs['last_time_ns'])} captured, by {args.by}"

@@ -90,11 +90,17 @@ class RunInfo:
         folder = self.sources
         if folder is None or not folder.is_dir():
             return None
-        m = re.match(r"(.+?_dispatch_\d+)", dispatch)
-        if not m:
+        executable = executable_of(dispatch)
+        if executable is None:
             return None
-        hits = sorted(folder.glob(f"*_{m.group(1)}.mlir"))
+        hits = sorted(folder.glob(f"*_{executable}.mlir"))
         return hits[0] if hits else None
+
+
+def executable_of(dispatch: str) -> str | None:
+    """`prefill_dispatch_3_matmul_32x384x128_f32` -> `prefill_dispatch_3`, its executable."""
+    m = re.match(r"(.+?_dispatch_\d+)", dispatch)
+    return m.group(1) if m else None
 
 
 def is_run_dir(path) -> bool:

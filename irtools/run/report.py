@@ -8,9 +8,8 @@ pass history.
 
 from __future__ import annotations
 
-import re
 
-from irtools.run.layout import RunInfo
+from irtools.run.layout import RunInfo, executable_of
 
 
 def run_hotspots(run: RunInfo, *, by: str = "name", profile: bool = True, top=None,
@@ -37,7 +36,7 @@ def run_hotspots(run: RunInfo, *, by: str = "name", profile: bool = True, top=No
         frame = frame.reset_index(drop=True)
     if by == "dispatch":
         frame["source"] = [_str(run.source_of(n)) for n in frame["name"]]
-        frame["executable"] = [_executable(n) for n in frame["name"]]
+        frame["executable"] = [executable_of(n) for n in frame["name"]]
         # `irtools ir history IR_DUMP @name` follows the dispatch through the passes.
         frame["ir_dump"] = _str(run.ir_dump)
     frame.attrs.update(run=run.name, trace_path=str(run.trace), zones=trace.zone_count,
@@ -47,11 +46,6 @@ def run_hotspots(run: RunInfo, *, by: str = "name", profile: bool = True, top=No
 
 def _str(path):
     return str(path) if path is not None else None
-
-
-def _executable(name: str):
-    m = re.match(r"(.+?_dispatch_\d+)", name)
-    return m.group(1) if m else None
 
 
 def _by_op(dispatches, top):

@@ -74,7 +74,7 @@ def _versions() -> dict:
     # or importing the compiler package (0.25 s).
     for key, package in (("iree-compile", "iree.compiler"),
                          ("iree-run-module", "iree._runtime_libs_tracy")):
-        folder = driver._package_dir(package)
+        folder = driver.package_dir(package)
         values: dict = {}
         with contextlib.suppress(OSError, SyntaxError, ValueError, TypeError):
             for node in ast.parse((folder / "version.py").read_text()).body:
@@ -105,12 +105,12 @@ def ir_dump_flags(folder: Path, argv) -> list[str]:
     return flags
 
 
-def run_logged(argv, log: Path, *, timeout: float, what: str, stdout=None) -> float:
+def run_logged(argv, log: Path, *, timeout: float, what: str) -> float:
     """Run a tool in its own process group, output to `log`; kill it on timeout or Ctrl-C."""
     argv = [os.fspath(a) for a in argv]
     started = time.monotonic()
     with open(log, "wb") as out:
-        proc = subprocess.Popen(argv, stdout=stdout or out, stderr=out, stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen(argv, stdout=out, stderr=out, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
         try:
             rc = wait_for(proc, timeout)
@@ -216,8 +216,7 @@ class Runner:
     def run_one(self, target: Target, function: str, compiled: dict, signature) -> dict:
         rel = f"{target.backend}/{target.device}/{function}"
         folder = self.out / rel
-        name = rel
-        entry = {"name": name, "target": target.name, "backend": target.backend,
+        entry = {"name": rel, "target": target.name, "backend": target.backend,
                  "device": target.device, "function": function, "dir": rel, "status": "running",
                  "vmfb": compiled["vmfb"], "sources": compiled["sources"],
                  "ir_dump": compiled.get("ir_dump"), "trace": None, "profile": None}

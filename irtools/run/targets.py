@@ -44,11 +44,6 @@ class Target:
     def profiling_mode(self) -> str:
         return BACKENDS[self.backend][3]
 
-    @property
-    def driver(self) -> str:
-        """The HAL driver name `--list_devices` prints (`local-task://`, `vulkan://...`)."""
-        return self.device
-
 
 def parse_target(text: str) -> Target:
     backend, _, device = text.strip().partition("@")
