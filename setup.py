@@ -1,10 +1,13 @@
-# The zone-timeline parser is a small C extension; irtools falls back to a
-# (much slower) pure-Python parser where it cannot be built.
+# The zone-timeline parser and the hotspot grouping are small C extensions;
+# irtools falls back to (much slower) Python and numpy code where they cannot
+# be built.
 from setuptools import Extension, setup
 
 setup(
     ext_modules=[
         Extension("irtools.trace._timeline", ["irtools/trace/_timeline.c"],
+                  extra_compile_args=["-O2"], optional=True),
+        Extension("irtools.trace._groups", ["irtools/trace/_groups.c"],
                   extra_compile_args=["-O2"], optional=True),
     ],
 )

@@ -191,3 +191,27 @@ def test_long_zone_path_gives_the_same_table(prefill, monkeypatch):
     fast = irtools.hotspots(prefill, by="name")
     monkeypatch.setattr(mod, "TIME_MASK", 0)  # as if a zone outlasted the packed field
     pd.testing.assert_frame_equal(fast, irtools.hotspots(prefill, by="name"))
+
+
+@pytest.mark.parametrize("path", [PREFILL, TRACY / "tfm_decode_vmvx_task.tracy"])
+def test_c_grouping_equals_numpy(path):
+    """The C fast path (_groups.pack, sq_dev) and the numpy path give the same statistics,
+    for every grouping, with and without self time, for one thread and for all."""
+    from irtools.trace import hotspots as mod
+
+    assert mod._groups is not None, "the C extension must be built for this test to mean anything"
+    trace = irtools.open_trace(path)
+    busiest = max(trace.data.zone_threads, key=lambda t: t[2])[0]
+    for by in ("name", "srcloc", "dispatch", "op"):
+        for self_time in (False, True):
+            for thread in (None, busiest):
+                fast = mod.group_stats(trace, by=by, self_time=self_time, thread=thread)
+                slow = mod.group_stats(trace, by=by, self_time=self_time, thread=thread,
+                                       fast=False)
+                assert fast[0].tolist() == slow[0].tolist(), (by, self_time, thread)
+                for col, values in fast[2].items():
+                    a, b = np.asarray(values), np.asarray(slow[2][col])
+                    if col == "std_ns":  # summed in another order: at most 1 ns apart
+                        assert np.abs(a - b).max(initial=0) <= 1, (by, col)
+                    else:
+                        np.testing.assert_array_equal(a, b, err_msg=f"{by} {col}")

@@ -24,6 +24,8 @@ BLOCK_SIZE = 64 * 1024
 MAX_BLOCK = 65536 + 65536 // 255 + 16 + 1024
 
 LZ4, ZSTD = 0, 1
+# Decoding threads: streams decode independently; more threads than cores only contend.
+DECODERS = min(os.cpu_count() or 1, 4)
 FIX_TRUNCATED = "the capture was cut short; capture it again and let iree-tracy-capture finish"
 
 
@@ -141,18 +143,34 @@ class Container:
     def payload(self, threaded: bool = True):
         """Yield (file_offset, decoded bytes) per block: the uncompressed stream in pieces.
 
-        Decoding runs in a helper thread (both codecs release the GIL), so it
-        overlaps with the parsing done by the consumer.
+        Decoding runs in helper threads (both codecs release the GIL), so it
+        overlaps with the parsing done by the consumer. Streams are independent,
+        so a capture of several streams is decoded by up to DECODERS threads at
+        once, each owning whole streams, and handed over in file order.
         """
-        gen = self._decode_all()
         if not threaded:
-            yield from gen
+            yield from self._decode_all()
             return
-        yield from _prefetch(gen, depth=64)
+        workers = max(1, min(self.streams, DECODERS))
+        gens = [_prefetch(self._decode_all(w, workers), depth=64) for w in range(workers)]
+        try:
+            index = 0
+            while True:
+                item = next(gens[(index % self.streams) % workers], None)
+                if item is None:
+                    return
+                yield item
+                index += 1
+        finally:
+            for gen in gens:
+                gen.close()
 
-    def _decode_all(self):
+    def _decode_all(self, worker: int = 0, workers: int = 1):
+        """Decode the blocks of the streams that belong to `worker` (all by default)."""
         decode = self._decoders()
         for index, (offset, data) in enumerate(self.blocks()):
+            if (index % self.streams) % workers != worker:
+                continue
             try:
                 out = decode(index % self.streams, data)
             except Exception as err:  # zstd and lz4 raise their own error types

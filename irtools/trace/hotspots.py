@@ -15,11 +15,18 @@ import numpy as np
 from irtools.errors import UsageError
 from irtools.units import human_ns
 from irtools.trace.dispatch import is_dispatch, parse_dispatch
+from irtools.trace.alloc import empty
 from irtools.trace.model import CHUNK, Trace
 from irtools.trace.reader import SrcLocs
 
 from irtools.trace import GROUPINGS, SORTS  # noqa: F401  (re-exported)
+try:
+    from irtools.trace import _groups
+except ImportError:  # pragma: no cover - depends on the build; the numpy path stays
+    _groups = None
+
 VM_FUNCTION_ZONE = "iree_vm_stack_trace_function_zone_begin"
+NO_NAME, DROP_ALWAYS = -2, -3  # name_key / slot_key markers of _groups.pack
 UNNAMED_TILES = "iree_hal_local_task_dispatch"
 TIME_BITS = 42  # 73 minutes in ns; longer zones take the slower lexsort path
 TIME_MASK = (1 << TIME_BITS) - 1
@@ -87,6 +94,21 @@ class _Keys:
             keys[self.vm_slot[t.data.zones.srcloc[sl].astype(np.int64) + SrcLocs.OFFSET]] = -1
         return keys
 
+    def tables(self):
+        """(slot_key, name_key): the lookup tables of the C fast path (see _groups.c)."""
+        t, d = self.trace, self.trace.data
+        if self.by == "srcloc":
+            return np.arange(len(t.srcloc_display), dtype=np.int64), np.zeros(0, np.int64)
+        slot_key = t.srcloc_display.astype(np.int64)
+        named = d.extra_name.astype(np.int64)
+        name_key = t.canonical[named - 1]  # named == 0 reads canonical[-1]: replaced below
+        if self.by != "name":
+            slot_key, name_key = self.table[slot_key], self.table[name_key]
+            if self.vm_slot is not None:
+                slot_key[self.vm_slot] = DROP_ALWAYS
+        name_key[named == 0] = NO_NAME
+        return slot_key, name_key
+
     def labels(self, keys: np.ndarray):
         """Columns describing each group key, in key order."""
         t = self.trace
@@ -130,19 +152,25 @@ def _times(trace: Trace, self_time: bool):
     counted = dur > 0
     np.subtract(dur, child, out=dur, casting="unsafe")
     del child
+    dur[~counted] = -1  # so that the C path can tell the zones that count
 
     def get_self(sl):
         return dur[sl], counted[sl]
+    get_self.self_times = dur
     return get_self
 
 
-def group_stats(trace: Trace, *, by="name", self_time=False, thread=None):
-    """Statistics per group as column arrays, unsorted: (keys, labels, stats)."""
+def group_stats(trace: Trace, *, by="name", self_time=False, thread=None, fast=True):
+    """Statistics per group as column arrays, unsorted: (keys, labels, stats).
+
+    `fast=False` takes the numpy path even where the C extension is built (tests
+    compare the two).
+    """
     keys_of = _Keys(trace, by)
     times_of = _times(trace, self_time)
-    slices = []
-    for part in zone_selection(trace, thread):
-        slices += [slice(a, min(a + CHUNK, part.stop)) for a in range(part.start, part.stop, CHUNK)]
+    parts = zone_selection(trace, thread)
+    slices = [slice(a, min(a + CHUNK, part.stop))
+              for part in parts for a in range(part.start, part.stop, CHUNK)]
 
     def counted():
         """(keys, times) of the zones that count, a chunk at a time."""
@@ -159,15 +187,20 @@ def group_stats(trace: Trace, *, by="name", self_time=False, thread=None):
         domain = max(len(keys_of.op_names), 1)
     packed = None
     if domain < (1 << (64 - TIME_BITS - 1)):
-        packed = np.empty(sum(sl.stop - sl.start for sl in slices), np.uint64)
-        at = 0
-        for k, t in counted():
-            if len(t) and int(t.max()) > TIME_MASK:
-                packed = None  # a zone longer than 73 minutes: sort pairs instead
-                break
-            packed[at:at + len(k)] = (k.astype(np.uint64) << np.uint64(TIME_BITS)) | \
-                t.astype(np.uint64)
-            at += len(k)
+        packed = empty(sum(sl.stop - sl.start for sl in slices), np.uint64)
+        if fast and _groups is not None:
+            at = _pack_fast(trace, keys_of, times_of, parts, packed)
+        else:
+            at = 0
+            for k, t in counted():
+                if len(t) and int(t.max()) > TIME_MASK:
+                    at = -1
+                    break
+                packed[at:at + len(k)] = (k.astype(np.uint64) << np.uint64(TIME_BITS)) | \
+                    t.astype(np.uint64)
+                at += len(k)
+        if at < 0:
+            packed = None  # a zone longer than 73 minutes: sort pairs instead
     if packed is not None:
         packed = packed[:at]
         packed.sort()
@@ -189,8 +222,26 @@ def group_stats(trace: Trace, *, by="name", self_time=False, thread=None):
         keys = g[starts]
         counts = np.diff(np.r_[starts, len(g)]).astype(np.int64)
         del g, t
-    stats = _stats(values, counts, trace.last_time_ns)
+    stats = _stats(values, counts, trace.last_time_ns, fast=fast)
     return keys, keys_of.labels(keys), stats
+
+
+def _pack_fast(trace: Trace, keys_of: _Keys, times_of, parts, packed) -> int:
+    """The C twin of the numpy packing loop: zones packed, or -1 if a time is too long."""
+    z = trace.data.zones
+    slot_key, name_key = keys_of.tables()
+    times = None
+    if getattr(times_of, "self_times", None) is not None:
+        times = times_of.self_times
+    at = 0
+    for part in parts:
+        t = times[part] if times is not None else np.zeros(0, np.int64)
+        n = _groups.pack(packed[at:], z.start[part], z.end[part], z.srcloc[part],
+                         z.extra[part], slot_key, name_key, t, TIME_BITS, TIME_MASK)
+        if n < 0:
+            return -1
+        at += n
+    return at
 
 
 def _group_starts(packed: np.ndarray) -> np.ndarray:
@@ -207,7 +258,7 @@ def _group_starts(packed: np.ndarray) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def _stats(values: np.ndarray, counts: np.ndarray, last_time: int) -> dict:
+def _stats(values: np.ndarray, counts: np.ndarray, last_time: int, fast=True) -> dict:
     """Per-group statistics from the group-sorted times."""
     groups = len(counts)
     if groups == 0:
@@ -227,11 +278,14 @@ def _stats(values: np.ndarray, counts: np.ndarray, last_time: int) -> dict:
     # Sample standard deviation, two-pass (deviations from the mean) so that it
     # does not cancel the way sum-of-squares formulas do on long runs.
     sq = np.zeros(groups)
-    for a in range(0, len(values), CHUNK):
-        idx = np.arange(a, min(a + CHUNK, len(values)))
-        g = np.searchsorted(ends, idx, side="right")
-        dev = values[idx] - mean[g]
-        sq += np.bincount(g, weights=dev * dev, minlength=groups)
+    if fast and _groups is not None:
+        _groups.sq_dev(np.ascontiguousarray(values), counts, mean, sq)
+    else:
+        for a in range(0, len(values), CHUNK):
+            idx = np.arange(a, min(a + CHUNK, len(values)))
+            g = np.searchsorted(ends, idx, side="right")
+            dev = values[idx] - mean[g]
+            sq += np.bincount(g, weights=dev * dev, minlength=groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         std = np.where(counts > 1, np.sqrt(sq / np.maximum(counts - 1, 1)), 0.0)
     return {

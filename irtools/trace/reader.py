@@ -68,6 +68,7 @@ class TraceData:
 _HEAD = struct.Struct("<qdqQQqBI12s")
 _U8, _U16, _U32, _I16 = (struct.Struct(f) for f in ("<B", "<H", "<I", "<h"))
 _CRASH = 28
+PARSE_BYTES = 1 << 20  # decoded bytes handed to the C parser per call
 _STRREF = np.dtype([("value", "<u8"), ("flags", "u1")])
 _SRCLOC = np.dtype([("name", _STRREF), ("function", _STRREF), ("file", _STRREF),
                     ("line", "<u4"), ("color", "<u4")])
@@ -429,8 +430,10 @@ class _Reader:
                 state = bigger
                 continue
             # Needs more bytes: either the next token straddles a block, or the data ended.
+            # Take many blocks at once: fewer calls, and fewer waits for the GIL.
             have = len(s.buf) - s.pos
-            if not s.fill(have + 1):
+            s.fill(have + PARSE_BYTES)
+            if len(s.buf) - s.pos == have:
                 s.truncated(have + 1)
 
     def read_gpu_zones(self):

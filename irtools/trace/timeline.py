@@ -11,6 +11,8 @@ import struct
 
 import numpy as np
 
+from irtools.trace.alloc import empty
+
 
 # Offsets into the state array; see _timeline.c.
 REF, OUT, CAP, SP, STACKCAP, STATUS, VECS, HEAD = 0, 1, 2, 3, 4, 5, 6, 8
@@ -87,12 +89,12 @@ class ZoneColumns:
         statistics that need no nesting."""
         capacity = max(int(capacity), 16)
         self.tree = tree
-        self.start = np.empty(capacity, np.int64)
-        self.end = np.empty(capacity, np.int64)
-        self.srcloc = np.empty(capacity, np.int16)
-        self.extra = np.empty(capacity, np.uint32)
-        self.depth = np.empty(capacity if tree else 0, np.uint16)
-        self.parent = np.empty(capacity if tree else 0, np.int32)
+        self.start = empty(capacity, np.int64)
+        self.end = empty(capacity, np.int64)
+        self.srcloc = empty(capacity, np.int16)
+        self.extra = empty(capacity, np.uint32)
+        self.depth = empty(capacity if tree else 0, np.uint16)
+        self.parent = empty(capacity if tree else 0, np.int32)
         self.count = 0
 
     NAMES = ("start", "end", "srcloc", "extra", "depth", "parent")
@@ -107,7 +109,7 @@ class ZoneColumns:
             old = getattr(self, name)
             if not len(old):
                 continue
-            arr = np.empty(new, old.dtype)
+            arr = empty(new, old.dtype)
             arr[:self.count] = old[:self.count]
             setattr(self, name, arr)
 

@@ -1,0 +1,160 @@
+/* Grouping zones for hotspot statistics, one pass over the zone columns.
+ *
+ * pack() writes `key << shift | time` for each zone that counts, where the
+ * key comes from two lookup tables built in Python for the grouping asked
+ * for: slot_key[srcloc + 32768] (the key of a zone without a per-zone name;
+ * -1 drops such a zone, -3 drops the zone even when it has a name) and
+ * name_key[extra] (the key from the zone's per-zone name; -2 means no name,
+ * use the slot's key; -1 drops). Sorting the packed values then groups the
+ * zones with each group's times in order. The numpy code in hotspots.py
+ * computes the same thing a chunk at a time, with several temporaries per
+ * zone; this is the fast path.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+#define SLOTS 65536
+#define NO_NAME (-2)
+#define DROP_ALWAYS (-3)
+
+static int get(PyObject *obj, Py_buffer *view, int writable, Py_ssize_t itemsize,
+               const char *what)
+{
+    if (PyObject_GetBuffer(obj, view, writable ? PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS
+                                               : PyBUF_C_CONTIGUOUS) < 0)
+        return -1;
+    if (view->len % itemsize) {
+        PyErr_Format(PyExc_TypeError, "%s: buffer size is not a multiple of %zd", what, itemsize);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+static void release(Py_buffer *b, int n)
+{
+    for (int i = 0; i < n; i++) PyBuffer_Release(&b[i]);
+}
+
+/* pack(out, start, end, srcloc, extra, slot_key, name_key, times, shift, max_time) -> count
+ * `times` empty: a zone counts when it ended and lasted more than 0 ns, and
+ * its time is end - start. Otherwise times[i] is the zone's time, and a
+ * negative one means it does not count. Returns -1 when a time is over
+ * max_time (at most 2**shift - 1; the caller then sorts pairs instead). */
+static PyObject *pack(PyObject *self, PyObject *args)
+{
+    PyObject *o[8];
+    int shift;
+    long long max_time;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOiL", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6],
+                          &o[7], &shift, &max_time))
+        return NULL;
+    static const Py_ssize_t sizes[8] = {8, 8, 8, 2, 4, 8, 8, 8};
+    static const char *names[8] = {"out", "start", "end", "srcloc", "extra", "slot_key",
+                                   "name_key", "times"};
+    Py_buffer b[8];
+    int n = 0;
+    for (; n < 8; n++)
+        if (get(o[n], &b[n], n == 0, sizes[n], names[n]) < 0) {
+            release(b, n);
+            return NULL;
+        }
+    const Py_ssize_t zones = b[1].len / 8, n_name = b[6].len / 8;
+    const int have_times = b[7].len > 0;
+    if (shift < 1 || shift > 62 || max_time < 0 || max_time >= ((int64_t)1 << shift) || b[2].len / 8 != zones || b[3].len / 2 != zones ||
+        b[4].len / 4 != zones || b[5].len / 8 != SLOTS || b[0].len / 8 < zones ||
+        (have_times && b[7].len / 8 != zones)) {
+        release(b, n);
+        PyErr_SetString(PyExc_ValueError, "pack: arrays of different lengths, or a bad shift");
+        return NULL;
+    }
+    uint64_t *out = (uint64_t *)b[0].buf;
+    const int64_t *start = (const int64_t *)b[1].buf, *end = (const int64_t *)b[2].buf;
+    const int16_t *srcloc = (const int16_t *)b[3].buf;
+    const uint32_t *extra = (const uint32_t *)b[4].buf;
+    const int64_t *slot_key = (const int64_t *)b[5].buf, *name_key = (const int64_t *)b[6].buf;
+    const int64_t *times = (const int64_t *)b[7].buf;
+    Py_ssize_t w = 0;
+    int too_long = 0;
+
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < zones; i++) {
+        int64_t key = slot_key[(int32_t)srcloc[i] + 32768];
+        if (key == DROP_ALWAYS) continue;
+        const uint32_t e = extra[i];
+        if (e < (uint64_t)n_name && name_key[e] != NO_NAME) key = name_key[e];
+        if (key < 0) continue;
+        int64_t t;
+        if (have_times) {
+            t = times[i];
+            if (t < 0) continue;
+        } else {
+            if (end[i] < 0) continue;
+            t = end[i] - start[i];
+            if (t <= 0) continue;
+        }
+        if (t > max_time || key > (INT64_MAX >> shift)) { too_long = 1; break; }
+        out[w++] = ((uint64_t)key << shift) | (uint64_t)t;
+    }
+    Py_END_ALLOW_THREADS
+
+    release(b, n);
+    return PyLong_FromSsize_t(too_long ? -1 : w);
+}
+
+/* sq_dev(values, counts, mean, out): per group, the summed squared deviations
+ * of its values (consecutive runs of `counts`) from its mean, in order. */
+static PyObject *sq_dev(PyObject *self, PyObject *args)
+{
+    PyObject *o[4];
+    if (!PyArg_ParseTuple(args, "OOOO", &o[0], &o[1], &o[2], &o[3]))
+        return NULL;
+    static const char *names[4] = {"values", "counts", "mean", "out"};
+    Py_buffer b[4];
+    int n = 0;
+    for (; n < 4; n++)
+        if (get(o[n], &b[n], n == 3, 8, names[n]) < 0) {
+            release(b, n);
+            return NULL;
+        }
+    const Py_ssize_t groups = b[1].len / 8, total = b[0].len / 8;
+    const int64_t *values = (const int64_t *)b[0].buf, *counts = (const int64_t *)b[1].buf;
+    const double *mean = (const double *)b[2].buf;
+    double *out = (double *)b[3].buf;
+    Py_ssize_t sum = 0;
+    for (Py_ssize_t g = 0; g < groups; g++) {
+        if (counts[g] < 0) { sum = -1; break; }
+        sum += counts[g];
+    }
+    if (sum != total || b[2].len / 8 != groups || b[3].len / 8 != groups) {
+        release(b, n);
+        PyErr_SetString(PyExc_ValueError, "sq_dev: counts do not add up to the values");
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    Py_ssize_t at = 0;
+    for (Py_ssize_t g = 0; g < groups; g++) {
+        double acc = 0.0;
+        for (int64_t j = 0; j < counts[g]; j++, at++) {
+            const double d = (double)values[at] - mean[g];
+            acc += d * d;
+        }
+        out[g] = acc;
+    }
+    Py_END_ALLOW_THREADS
+    release(b, n);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"pack", pack, METH_VARARGS,
+     "pack(out, start, end, srcloc, extra, slot_key, name_key, times, shift, max_time) -> count"},
+    {"sq_dev", sq_dev, METH_VARARGS, "sq_dev(values, counts, mean, out)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_groups",
+                                    "grouping zones for hotspot statistics", -1, methods};
+
+PyMODINIT_FUNC PyInit__groups(void) { return PyModule_Create(&module); }
