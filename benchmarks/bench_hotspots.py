@@ -5,10 +5,13 @@ c_tfm_ext.mlir on llvm-cpu, local-task, under iree-benchmark-module with
 `--benchmark_min_time=5000x --benchmark_repetitions=4`, captured by
 iree-tracy-capture. It is cached in bench-out/ (minutes to make).
 
-Anchor, in the same run: decompressing the same file alone (every block
-through the same zstd/LZ4 decoders, nothing parsed). Reported: wall time and
-peak RSS of `irtools hotspots` in a fresh process, as a ratio to the anchor,
-and bytes of peak memory per zone.
+Anchor, in the same run: decompressing the same file alone in one thread
+(every block through the same zstd/LZ4 decoders, nothing parsed), as Tracy's
+figures are given. Also shown: the same decoding with the reader's threads
+(one per stream, up to the cores). Reported: wall time of `irtools hotspots`
+in a fresh process, start-up and all, best and median of the rounds, as a
+ratio to the anchor; peak RSS in bytes per zone; and the notebook call
+`irtools.hotspots(path)`, which also imports pandas.
 
     python benchmarks/bench_hotspots.py [--capture PATH]
 """
@@ -18,7 +21,8 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import resource
+import os
+import statistics
 import subprocess
 import sys
 import time
@@ -50,12 +54,14 @@ def make_capture(path: Path):
     capture(argv, path, timeout=3000, log_dir=OUT)
 
 
-def decompress_only(path: Path) -> float:
+def decompress_only(path: Path, threaded: bool) -> tuple[float, int]:
+    """Decode every block, nothing parsed: in one thread (the anchor), or with the
+    reader's own decoding threads (one per stream, up to the cores)."""
     from irtools.trace.container import Container
 
     start = time.perf_counter()
     c = Container(path)
-    total = sum(len(data) for _, data in c.payload(threaded=False))
+    total = sum(len(data) for _, data in c.payload(threaded=threaded))
     c.close()
     return time.perf_counter() - start, total
 
@@ -63,43 +69,61 @@ def decompress_only(path: Path) -> float:
 def timed_child(code: str) -> tuple[float, int, str]:
     """Wall time, peak RSS (bytes) and stdout of a fresh Python process."""
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-    return wall, peak, proc.stdout
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"child failed ({proc.returncode}): {code}")
+    return wall, usage.ru_maxrss * 1024, out
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--capture", type=Path, default=OUT / "decode_10M.tracy")
+    ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
     OUT.mkdir(exist_ok=True)
     if not args.capture.exists():
         print(f"making {args.capture} (takes minutes)...", file=sys.stderr)
         make_capture(args.capture)
     size = args.capture.stat().st_size
-    anchor, payload = min(decompress_only(args.capture) for _ in range(3))
-    # Python start-up and imports, measured alone, so they can be told apart.
-    base_wall, base_rss, _ = timed_child("import irtools.trace.hotspots, pandas")
-    code = ("import sys, irtools; from irtools.cli import main; "
-            f"t = irtools.open_trace({str(args.capture)!r}); print(t.zone_count); "
-            "sys.stdout.flush()")
-    read_wall, _, out = timed_child(code)
-    zones = int(out.strip().splitlines()[-1])
-    cli = f"from irtools.cli import main; main(['hotspots', {str(args.capture)!r}, '--top', '5'])"
-    walls = []
-    for _ in range(3):
-        wall, peak, _ = timed_child(cli)
-        walls.append(wall)
-    wall = min(walls)
+    path = str(args.capture)
+    cli = f"from irtools.cli import main; main(['hotspots', {path!r}, '--top', '5'])"
+    notebook = f"import irtools; irtools.hotspots({path!r}).head(5)"
+    startup = "import numpy, rich.table, irtools.cli.hotspots"
+    zones_code = f"import irtools; print(irtools.open_trace({path!r}).zone_count)"
+    zones = int(timed_child(zones_code)[2].strip().splitlines()[-1])
+    # Rounds interleave the anchor and the measured commands, so that a slow
+    # moment of the machine hits both.
+    rows = {k: [] for k in ("decompress", "decompress_threads", "startup", "cli", "notebook")}
+    peak = 0
+    for _ in range(args.rounds):
+        rows["decompress"].append(decompress_only(args.capture, threaded=False)[0])
+        rows["decompress_threads"].append(decompress_only(args.capture, threaded=True)[0])
+        rows["startup"].append(timed_child(startup)[0])
+        wall, rss, _ = timed_child(cli)
+        rows["cli"].append(wall)
+        peak = max(peak, rss)
+        rows["notebook"].append(timed_child(notebook)[0])
+    best = {k: min(v) for k, v in rows.items()}
+    median = {k: statistics.median(v) for k, v in rows.items()}
+    ratios = [c / d for c, d in zip(rows["cli"], rows["decompress"])]
     result = {
-        "capture_bytes": size, "payload_bytes": payload, "zones": zones,
-        "decompress_s": round(anchor, 3), "python_startup_s": round(base_wall, 3),
-        "read_only_s": round(read_wall, 3), "hotspots_s": round(wall, 3),
-        "hotspots_over_decompress": round(wall / anchor, 2),
-        "hotspots_minus_startup_over_decompress": round((wall - base_wall) / anchor, 2),
+        "capture_bytes": size,
+        "payload_bytes": decompress_only(args.capture, threaded=False)[1],
+        "zones": zones, "rounds": args.rounds,
+        "decompress_s": round(best["decompress"], 3),
+        "decompress_threads_s": round(best["decompress_threads"], 3),
+        "python_startup_s": round(best["startup"], 3),
+        "hotspots_s": round(best["cli"], 3),
+        "hotspots_median_s": round(median["cli"], 3),
+        "hotspots_over_decompress": round(best["cli"] / best["decompress"], 2),
+        "hotspots_over_decompress_per_round": [round(r, 2) for r in ratios],
+        "hotspots_over_threaded_decompress": round(best["cli"] / best["decompress_threads"], 2),
+        "notebook_hotspots_s": round(best["notebook"], 3),
         "peak_rss_bytes": peak, "peak_rss_bytes_per_zone": round(peak / zones, 1),
     }
     print(json.dumps(result, indent=1))

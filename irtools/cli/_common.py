@@ -17,9 +17,11 @@ def open_trace(path, *, tree: bool = True):
 
 
 def emit(frame, fmt: str, table_fn):
-    """Write a DataFrame as a rich table, CSV or JSON on stdout."""
+    """Write a DataFrame (or `Columns`) as a rich table, CSV or JSON on stdout."""
     from irtools.render.tables import to_csv, to_json
 
+    if fmt != "table" and hasattr(frame, "to_pandas"):
+        frame = frame.to_pandas()
     if fmt == "csv":
         to_csv(frame, sys.stdout)
     elif fmt == "json":

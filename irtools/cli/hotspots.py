@@ -90,17 +90,18 @@ def run_dir(args) -> int:
 def run_trace(args) -> int:
     from irtools.render import console_width, human_ns, stderr_console
     from irtools.render.tables import hotspot_table
-    from irtools.trace.hotspots import hotspots
+    from irtools.trace.hotspots import rank
 
     trace = open_trace(args.trace, tree=args.self_time)
-    frame = hotspots(trace, by=args.by, self_time=args.self_time, sort=args.sort,
-                     top=None if args.profile else args.top, filter=args.filter,
-                     thread=args.thread)
+    # Plain columns, not a DataFrame: pandas is imported only when needed.
+    frame = rank(trace, by=args.by, self_time=args.self_time, sort=args.sort,
+                 top=None if args.profile else args.top, filter=args.filter,
+                 thread=args.thread)
     if args.profile:
         from irtools.trace.hotspots import merge_profile
         from irtools.trace.ireeprof import dispatch_profile
 
-        frame = merge_profile(frame, dispatch_profile(args.profile))
+        frame = merge_profile(frame.to_pandas(), dispatch_profile(args.profile))
         if args.top:
             frame = frame.head(args.top)
     if frame.attrs.get("warning") and not args.profile:

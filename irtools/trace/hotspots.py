@@ -16,6 +16,7 @@ from irtools.errors import UsageError
 from irtools.units import human_ns
 from irtools.trace.dispatch import is_dispatch, parse_dispatch
 from irtools.trace.alloc import empty
+from irtools.trace.columns import Columns
 from irtools.trace.model import CHUNK, Trace
 from irtools.trace.reader import SrcLocs
 
@@ -313,10 +314,14 @@ def hotspots(trace, *, by: str = "name", self_time: bool = False, sort: str = "t
     `share` is the percentage of the capture's length. Quantiles interpolate
     linearly and round to the nanosecond; `std_ns` is the sample deviation.
     """
-    import pandas as pd
+    return rank(trace, by=by, self_time=self_time, sort=sort, top=top, filter=filter,
+                thread=thread, progress=progress).to_pandas()
 
-    from irtools.reprs import as_table
 
+def rank(trace, *, by: str = "name", self_time: bool = False, sort: str = "total",
+         top: int | None = None, filter: str | None = None, thread=None,
+         progress=None) -> Columns:
+    """`hotspots` as plain columns (no pandas): what the CLI prints."""
     if sort not in SORTS:
         raise UsageError(f"unknown sort key {sort!r}", expected=" | ".join(SORTS))
     if top is not None and top < 1:
@@ -329,24 +334,21 @@ def hotspots(trace, *, by: str = "name", self_time: bool = False, sort: str = "t
             raise UsageError(f"bad --filter regular expression {filter!r}: {err}") from None
     trace = _as_trace(trace, progress)
     _keys, labels, stats = group_stats(trace, by=by, self_time=self_time, thread=thread)
-    frame = pd.DataFrame({**labels, **stats})
-    frame = frame[frame["total_ns"] > 0]  # as Tracy's statistics, which drop empty rows
-    if pattern is not None:
-        label = "op" if by == "op" else "name"
-        frame = frame[frame[label].map(lambda s: pattern.search(s) is not None)]
-    column = {"total": "total_ns", "mean": "mean_ns", "count": "count", "max": "max_ns"}[sort]
-    first = "op" if by == "op" else "name"
-    frame = frame.sort_values([column, first], ascending=[False, True], kind="stable")
-    if top is not None:
-        frame = frame.head(top)
-    frame = as_table(frame.reset_index(drop=True))
-    frame.attrs.update(trace=trace.path, by=by, self_time=self_time,
-                       last_time_ns=trace.last_time_ns)
+    table = Columns({**labels, **stats}, dict(trace=trace.path, by=by, self_time=self_time,
+                                               last_time_ns=trace.last_time_ns))
+    label = table["op" if by == "op" else "name"]
+    # Tracy's statistics drop empty rows; ties in the sort key go by name, then key order.
+    value = table[{"total": "total_ns", "mean": "mean_ns", "count": "count",
+                   "max": "max_ns"}[sort]].tolist()
+    rows = [i for i, total in enumerate(table["total_ns"].tolist())
+            if total > 0 and (pattern is None or pattern.search(label[i]) is not None)]
+    rows.sort(key=lambda i: (-value[i], label[i]))
+    table = table.take(rows[:top] if top is not None else rows)
     if by in ("dispatch", "op"):
         warning = vmvx_warning(trace)
         if warning:
-            frame.attrs["warning"] = warning
-    return frame
+            table.attrs["warning"] = warning
+    return table
 
 
 def vmvx_warning(trace: Trace) -> str | None:

@@ -72,16 +72,8 @@ PARSE_BYTES = 1 << 20  # decoded bytes handed to the C parser per call
 _STRREF = np.dtype([("value", "<u8"), ("flags", "u1")])
 _SRCLOC = np.dtype([("name", _STRREF), ("function", _STRREF), ("file", _STRREF),
                     ("line", "<u4"), ("color", "<u4")])
-_SRCLOC_KEYED = np.dtype([("key", "<u8"), ("loc", _SRCLOC)])
 _INT24 = ("u1", (3,))
-_EXTRA = np.dtype([("callstack", _INT24), ("text", _INT24), ("name", _INT24), ("color", _INT24)])
-
-
-def _int24(a: np.ndarray) -> np.ndarray:
-    """(n, 3) little-endian bytes -> uint32, through a zero-padded 4-byte view."""
-    out = np.zeros((len(a), 4), np.uint8)
-    out[:, :3] = a
-    return out.view("<u4").ravel()
+_SRCLOC_KEYED = np.dtype([("key", "<u8"), ("loc", _SRCLOC)])
 
 
 def read_trace(path, *, progress=None, threaded=True, tree=True) -> TraceData:
@@ -357,10 +349,15 @@ class _Reader:
         text, name, color = (np.empty(n, np.uint32) for _ in range(3))
         step = 1 << 18
         for a in range(0, n, step):
-            rec = s.array(min(step, n - a), _EXTRA)
-            text[a:a + len(rec)] = _int24(rec["text"])
-            name[a:a + len(rec)] = _int24(rec["name"])
-            color[a:a + len(rec)] = _int24(rec["color"])
+            m = min(step, n - a)
+            raw = s.array(m * 12, np.uint8)
+            # Each 24-bit field is read as the u32 at its offset, masked; colour,
+            # last in the record, as the u32 one byte earlier, shifted.
+            for out, at, shift in ((text, 3, 0), (name, 6, 0), (color, 8, 8)):
+                field = np.ndarray((m,), "<u4", raw, at, (12,))
+                np.right_shift(field, shift, out=out[a:a + m]) if shift else \
+                    np.copyto(out[a:a + m], field)
+                out[a:a + m] &= 0xFFFFFF
         return text, name, color
 
     def read_cpu_zones(self):
