@@ -91,6 +91,47 @@ def test_every_target_gives_a_readable_trace(model_runs, name):
     assert "slowest:" in stdout
 
 
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_signatures_read_from_the_flatbuffer_match_iree_dump_module(model_runs, name):
+    from irtools.run.signature import dumped_functions, module_functions
+    from irtools.run.vmfb import exported_declarations
+
+    root, _ = model_runs[name]
+    manifest = json.loads((root / "manifest.json").read_text())
+    checked = 0
+    for c in manifest["compiles"]:
+        if c["status"] != "ok":
+            continue
+        vmfb = root / c["vmfb"]
+        exported_declarations(vmfb)  # raises if our reader had to fall back
+        ours = module_functions(vmfb)
+        assert ours and ours == dumped_functions(vmfb), c["backend"]
+        checked += 1
+    assert checked >= 3  # llvm-cpu, vmvx, cuda; and vulkan where it compiles
+
+
+def test_signature_of_a_module_without_the_zip_wrapper(tmp_path):
+    from irtools.run.signature import dumped_functions, module_functions
+    from irtools.run.vmfb import exported_declarations
+
+    vmfb = tmp_path / "plain.vmfb"
+    subprocess.run([tool("iree-compile"), MODELS / "b_mlp3.mlir", "--iree-hal-target-device=local",
+                    "--iree-hal-local-target-device-backends=vmvx",
+                    "--iree-vm-emit-polyglot-zip=false", "-o", vmfb], check=True)
+    assert vmfb.read_bytes()[:2] != b"PK"
+    assert exported_declarations(vmfb)
+    assert module_functions(vmfb) == dumped_functions(vmfb)
+    # Not a module at all: the FlatBuffer reader gives up and the tool's error is reported.
+    bad = tmp_path / "bad.vmfb"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(ValueError):
+        exported_declarations(bad)
+    from irtools.errors import IrtoolsError
+
+    with pytest.raises(IrtoolsError):
+        module_functions(bad)
+
+
 def disagreements(run, device) -> list[str]:
     """Dispatches whose Tracy zone time is off the profile's tile time by > 2% + 10 µs."""
     zones = irtools.hotspots(run.trace, by="dispatch")

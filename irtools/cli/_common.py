@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from irtools.render import progress_bar, stdout_console
-
 FORMATS = ("table", "csv", "json")
 
 
 def open_trace(path, *, tree: bool = True):
+    from irtools.render import progress_bar
     from irtools.trace.model import Trace
 
     with progress_bar(f"reading {path}") as progress:
@@ -18,6 +17,7 @@ def open_trace(path, *, tree: bool = True):
 
 def emit(frame, fmt: str, table_fn):
     """Write a DataFrame (or `Columns`) as a rich table, CSV or JSON on stdout."""
+    from irtools.render import stdout_console
     from irtools.render.tables import to_csv, to_json
 
     if fmt != "table" and hasattr(frame, "to_pandas"):

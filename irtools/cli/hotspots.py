@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from irtools.cli._common import FORMATS, emit, open_trace
-from irtools.render import progress_bar
 from irtools.trace import GROUPINGS, SORTS
 
 EXAMPLE = """\
@@ -63,7 +62,7 @@ def run(args) -> int:
 def run_dir(args) -> int:
     import pandas as pd
 
-    from irtools.render import console_width, human_ns
+    from irtools.render import console_width, human_ns, progress_bar
     from irtools.render.tables import hotspot_table
     from irtools.run.layout import RunDir
     from irtools.run.report import run_hotspots

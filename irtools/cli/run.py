@@ -67,8 +67,6 @@ def run(args) -> int:
     from pathlib import Path
 
     from irtools.errors import IrtoolsError
-    from irtools.render import stderr_console
-    from irtools.render.run import run_summary
     from irtools.run.runner import Options, default_name, parse_targets
     from irtools.run.layout import run_info
     from irtools.run.report import run_hotspots
@@ -83,7 +81,6 @@ def run(args) -> int:
                       compile_flags=args.compile_flag,
                       run_flags=args.run_flag, compile_timeout=args.compile_timeout,
                       run_timeout=args.timeout)
-    err = stderr_console()
     # Each run's hotspots are read while the next one compiles or runs.
     pool = ThreadPoolExecutor(1)
     frames = {}
@@ -97,8 +94,9 @@ def run(args) -> int:
 
     try:
         manifest = do_run(model, out, options, argv=sys.argv, on_run=on_run,
-                          report=lambda message: err.print(f"[dim]irtools run:[/] {message}",
-                                                           highlight=False))
+                          report=_report)
+        from irtools.render.run import run_summary
+
         failed = run_summary(out, manifest, top=args.top, frames=frames)
     finally:
         pool.shutdown(cancel_futures=True)
@@ -114,3 +112,10 @@ def run(args) -> int:
 def _warm_up():
     import irtools.trace.hotspots  # noqa: F401  (numpy, pandas, the reader)
     import irtools.trace.ireeprof  # noqa: F401
+
+
+def _report(message: str):
+    # rich is loaded on the first message, which comes once the first compile has started.
+    from irtools.render import stderr_console
+
+    stderr_console().print(f"[dim]irtools run:[/] {message}", highlight=False)

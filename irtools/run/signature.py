@@ -1,4 +1,4 @@
-"""Function signatures of a compiled module, read with `iree-dump-module`.
+"""Function signatures of a compiled module, from its FlatBuffer or `iree-dump-module`.
 
 The compiler records each exported function's source-level signature in its
 `iree.abi.declaration` reflection attribute, whatever the input dialect was:
@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from irtools import driver
+from irtools.run.vmfb import exported_declarations
 
 DECL = re.compile(r"iree\.abi\.declaration:\s*(?:sync|async)?\s*func\s+@([\w$.-]+)\((.*?)\)\s*(?:->|$)")
 EXPORT = re.compile(r"^\s*\[\s*\d+\]\s+([\w$.-]+)\(")
@@ -72,7 +73,26 @@ def parse_dump(text: str) -> dict[str, list[Arg] | None]:
     return {name: args for name, args in functions.items() if not name.startswith("__")}
 
 
+def declared_args(declaration: str | None) -> list[Arg] | None:
+    """The arguments of an `iree.abi.declaration` text (None when there is none)."""
+    m = DECL.search(f"iree.abi.declaration: {declaration}") if declaration else None
+    return [Arg(t) for t in _split_args(m.group(2))] if m else None
+
+
 def module_functions(vmfb, *, timeout: float = 120) -> dict[str, list[Arg] | None]:
-    tool = driver.find_tool("iree-dump-module")
-    proc = driver.run_tool([tool, vmfb], timeout=timeout)
+    """Exported functions and their arguments: read from the module's FlatBuffer,
+    or, if it is not laid out as expected, from iree-dump-module."""
+    try:
+        declared = exported_declarations(vmfb)
+    except ValueError:
+        tool = driver.find_tool("iree-dump-module")
+        proc = driver.run_tool([tool, vmfb], timeout=timeout)
+        return parse_dump(proc.stdout)
+    return {name: declared_args(text) for name, text in declared.items()
+            if not name.startswith("__")}
+
+
+def dumped_functions(vmfb, *, timeout: float = 120) -> dict[str, list[Arg] | None]:
+    """`module_functions` as iree-dump-module prints them (the oracle in tests)."""
+    proc = driver.run_tool([driver.find_tool("iree-dump-module"), vmfb], timeout=timeout)
     return parse_dump(proc.stdout)
