@@ -215,3 +215,18 @@ def test_c_grouping_equals_numpy(path):
                         assert np.abs(a - b).max(initial=0) <= 1, (by, col)
                     else:
                         np.testing.assert_array_equal(a, b, err_msg=f"{by} {col}")
+
+
+@pytest.mark.parametrize("by", ["name", "dispatch"])
+def test_consuming_rank_packs_in_place_and_gives_the_same_table(by, monkeypatch):
+    from irtools.trace import hotspots as mod
+
+    kept = mod.rank(irtools.open_trace(PREFILL), by=by).to_pandas()
+    trace = irtools.open_trace(PREFILL)
+    consumed = mod.rank(trace, by=by, consume=True).to_pandas()
+    pd.testing.assert_frame_equal(kept, consumed)
+    assert trace.data.zones.start is None  # overwritten, and said so
+    # A zone too long for the packed field, found half way: the start times are read again.
+    monkeypatch.setattr(mod, "TIME_MASK", 1000)
+    trace = irtools.open_trace(PREFILL)
+    pd.testing.assert_frame_equal(kept, mod.rank(trace, by=by, consume=True).to_pandas())

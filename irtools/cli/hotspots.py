@@ -95,7 +95,7 @@ def run_trace(args) -> int:
     # Plain columns, not a DataFrame: pandas is imported only when needed.
     frame = rank(trace, by=args.by, self_time=args.self_time, sort=args.sort,
                  top=None if args.profile else args.top, filter=args.filter,
-                 thread=args.thread)
+                 thread=args.thread, consume=True)
     if args.profile:
         from irtools.trace.hotspots import merge_profile
         from irtools.trace.ireeprof import dispatch_profile

@@ -161,11 +161,14 @@ def _times(trace: Trace, self_time: bool):
     return get_self
 
 
-def group_stats(trace: Trace, *, by="name", self_time=False, thread=None, fast=True):
+def group_stats(trace: Trace, *, by="name", self_time=False, thread=None, fast=True,
+                consume=False):
     """Statistics per group as column arrays, unsorted: (keys, labels, stats).
 
     `fast=False` takes the numpy path even where the C extension is built (tests
-    compare the two).
+    compare the two). `consume=True` lets the C path pack the zones into the
+    memory of their start times, which are gone afterwards (`zones.start` is set
+    to None): for one-shot callers such as the CLI, it saves 8 bytes a zone.
     """
     keys_of = _Keys(trace, by)
     times_of = _times(trace, self_time)
@@ -188,8 +191,15 @@ def group_stats(trace: Trace, *, by="name", self_time=False, thread=None, fast=T
         domain = max(len(keys_of.op_names), 1)
     packed = None
     if domain < (1 << (64 - TIME_BITS - 1)):
-        packed = empty(sum(sl.stop - sl.start for sl in slices), np.uint64)
-        if fast and _groups is not None:
+        fast = fast and _groups is not None
+        whole = len(parts) == 1 and parts[0] == slice(0, trace.zone_count)
+        in_place = fast and consume and whole and trace.zone_count > 0
+        if in_place:
+            # Each zone's packed value is written at or before its own row: safe in place.
+            packed = trace.data.zones.start.view(np.uint64)
+        else:
+            packed = empty(sum(sl.stop - sl.start for sl in slices), np.uint64)
+        if fast:
             at = _pack_fast(trace, keys_of, times_of, parts, packed)
         else:
             at = 0
@@ -200,8 +210,13 @@ def group_stats(trace: Trace, *, by="name", self_time=False, thread=None, fast=T
                 packed[at:at + len(k)] = (k.astype(np.uint64) << np.uint64(TIME_BITS)) | \
                     t.astype(np.uint64)
                 at += len(k)
+        if in_place:
+            trace.data.zones.start = None
         if at < 0:
             packed = None  # a zone longer than 73 minutes: sort pairs instead
+            if in_place:  # the start times are half overwritten: read them again
+                trace.reread()
+                times_of = _times(trace, self_time)
     if packed is not None:
         packed = packed[:at]
         packed.sort()
@@ -320,8 +335,11 @@ def hotspots(trace, *, by: str = "name", self_time: bool = False, sort: str = "t
 
 def rank(trace, *, by: str = "name", self_time: bool = False, sort: str = "total",
          top: int | None = None, filter: str | None = None, thread=None,
-         progress=None) -> Columns:
-    """`hotspots` as plain columns (no pandas): what the CLI prints."""
+         progress=None, consume: bool = False) -> Columns:
+    """`hotspots` as plain columns (no pandas): what the CLI prints.
+
+    `consume=True`: the trace is not used afterwards, and its zone start times
+    may be overwritten (see `group_stats`)."""
     if sort not in SORTS:
         raise UsageError(f"unknown sort key {sort!r}", expected=" | ".join(SORTS))
     if top is not None and top < 1:
@@ -333,7 +351,9 @@ def rank(trace, *, by: str = "name", self_time: bool = False, sort: str = "total
         except re.error as err:
             raise UsageError(f"bad --filter regular expression {filter!r}: {err}") from None
     trace = _as_trace(trace, progress)
-    _keys, labels, stats = group_stats(trace, by=by, self_time=self_time, thread=thread)
+    warning = vmvx_warning(trace) if by in ("dispatch", "op") else None
+    _keys, labels, stats = group_stats(trace, by=by, self_time=self_time, thread=thread,
+                                       consume=consume)
     table = Columns({**labels, **stats}, dict(trace=trace.path, by=by, self_time=self_time,
                                                last_time_ns=trace.last_time_ns))
     label = table["op" if by == "op" else "name"]
@@ -344,10 +364,8 @@ def rank(trace, *, by: str = "name", self_time: bool = False, sort: str = "total
             if total > 0 and (pattern is None or pattern.search(label[i]) is not None)]
     rows.sort(key=lambda i: (-value[i], label[i]))
     table = table.take(rows[:top] if top is not None else rows)
-    if by in ("dispatch", "op"):
-        warning = vmvx_warning(trace)
-        if warning:
-            table.attrs["warning"] = warning
+    if warning:
+        table.attrs["warning"] = warning
     return table
 
 

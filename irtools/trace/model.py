@@ -33,6 +33,10 @@ class Trace:
         if not self.data.zones.tree:
             self.data = read_trace(self.path, tree=True)
 
+    def reread(self):
+        """Read the capture again (after a one-shot consumer overwrote its columns)."""
+        self.data = read_trace(self.path, tree=self.data.zones.tree)
+
     # -- metadata -----------------------------------------------------------
     @property
     def path(self) -> str:
