@@ -147,10 +147,60 @@ static PyObject *sq_dev(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* self_times(start, end, parent, out): per zone, its span less the spans of its
+ * direct children that ended and lasted more than 0 ns (as Tracy computes self
+ * time), or -1 for a zone that never ended or lasted 0 ns. Zones are in depth-first
+ * order, so a parent's row comes before its children's: one pass, then the
+ * uncounted zones are marked. */
+static PyObject *self_times(PyObject *self, PyObject *args)
+{
+    PyObject *o[4];
+    if (!PyArg_ParseTuple(args, "OOOO", &o[0], &o[1], &o[2], &o[3]))
+        return NULL;
+    static const Py_ssize_t sizes[4] = {8, 8, 4, 8};
+    static const char *names[4] = {"start", "end", "parent", "out"};
+    Py_buffer b[4];
+    int n = 0;
+    for (; n < 4; n++)
+        if (get(o[n], &b[n], n == 3, sizes[n], names[n]) < 0) {
+            release(b, n);
+            return NULL;
+        }
+    const Py_ssize_t zones = b[0].len / 8;
+    if (b[1].len / 8 != zones || b[2].len / 4 != zones || b[3].len / 8 != zones) {
+        release(b, n);
+        PyErr_SetString(PyExc_ValueError, "self_times: arrays of different lengths");
+        return NULL;
+    }
+    const int64_t *start = (const int64_t *)b[0].buf, *end = (const int64_t *)b[1].buf;
+    const int32_t *parent = (const int32_t *)b[2].buf;
+    int64_t *out = (int64_t *)b[3].buf;
+    int bad = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < zones; i++) {
+        const int64_t d = end[i] >= 0 ? end[i] - start[i] : -1;
+        out[i] = d;
+        const int32_t p = parent[i];
+        if (p >= i) { bad = 1; break; }
+        if (p >= 0 && d > 0) out[p] -= d;
+    }
+    if (!bad)
+        for (Py_ssize_t i = 0; i < zones; i++)
+            if (end[i] < 0 || end[i] - start[i] <= 0) out[i] = -1;
+    Py_END_ALLOW_THREADS
+    release(b, n);
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, "self_times: a parent comes after its child");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"pack", pack, METH_VARARGS,
      "pack(out, start, end, srcloc, extra, slot_key, name_key, times, shift, max_time) -> count"},
     {"sq_dev", sq_dev, METH_VARARGS, "sq_dev(values, counts, mean, out)"},
+    {"self_times", self_times, METH_VARARGS, "self_times(start, end, parent, out)"},
     {NULL, NULL, 0, NULL},
 };
 

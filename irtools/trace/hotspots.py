@@ -131,7 +131,7 @@ class _Keys:
                                    "element_type")}}
 
 
-def _times(trace: Trace, self_time: bool):
+def _times(trace: Trace, self_time: bool, fast: bool = True):
     """A function giving (time, counted) for a slice of zones.
 
     A zone counts when it ended and lasted more than 0 ns, as in Tracy's own
@@ -145,6 +145,14 @@ def _times(trace: Trace, self_time: bool):
         return get
     trace.ensure_tree()
     z = trace.data.zones
+    if fast and _groups is not None:  # one pass in C, 8 bytes a zone
+        own = empty(z.count, np.int64)
+        _groups.self_times(z.start, z.end, z.parent, own)
+
+        def get_own(sl):
+            return own[sl], own[sl] >= 0
+        get_own.self_times = own
+        return get_own
     dur = trace.durations()
     has_parent = z.parent >= 0
     child = np.bincount(z.parent[has_parent], weights=np.maximum(dur[has_parent], 0),
@@ -171,7 +179,7 @@ def group_stats(trace: Trace, *, by="name", self_time=False, thread=None, fast=T
     to None): for one-shot callers such as the CLI, it saves 8 bytes a zone.
     """
     keys_of = _Keys(trace, by)
-    times_of = _times(trace, self_time)
+    times_of = _times(trace, self_time, fast)
     parts = zone_selection(trace, thread)
     slices = [slice(a, min(a + CHUNK, part.stop))
               for part in parts for a in range(part.start, part.stop, CHUNK)]
@@ -216,7 +224,7 @@ def group_stats(trace: Trace, *, by="name", self_time=False, thread=None, fast=T
             packed = None  # a zone longer than 73 minutes: sort pairs instead
             if in_place:  # the start times are half overwritten: read them again
                 trace.reread()
-                times_of = _times(trace, self_time)
+                times_of = _times(trace, self_time, fast)
     if packed is not None:
         packed = packed[:at]
         packed.sort()
