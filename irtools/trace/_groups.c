@@ -37,6 +37,18 @@ static void release(Py_buffer *b, int n)
     for (int i = 0; i < n; i++) PyBuffer_Release(&b[i]);
 }
 
+/* Buffers of all n arguments; argument `out` (or -1 for none) must be writable. */
+static int get_all(PyObject **o, Py_buffer *b, int n, const Py_ssize_t *sizes,
+                   const char **names, int out)
+{
+    for (int i = 0; i < n; i++)
+        if (get(o[i], &b[i], i == out, sizes[i], names[i]) < 0) {
+            release(b, i);
+            return -1;
+        }
+    return 0;
+}
+
 /* pack(out, start, end, srcloc, extra, slot_key, name_key, times, shift, max_time) -> count
  * `times` empty: a zone counts when it ended and lasted more than 0 ns, and
  * its time is end - start. Otherwise times[i] is the zone's time, and a
@@ -54,12 +66,9 @@ static PyObject *pack(PyObject *self, PyObject *args)
     static const char *names[8] = {"out", "start", "end", "srcloc", "extra", "slot_key",
                                    "name_key", "times"};
     Py_buffer b[8];
-    int n = 0;
-    for (; n < 8; n++)
-        if (get(o[n], &b[n], n == 0, sizes[n], names[n]) < 0) {
-            release(b, n);
-            return NULL;
-        }
+    const int n = 8;
+    if (get_all(o, b, n, sizes, names, 0) < 0)
+        return NULL;
     const Py_ssize_t zones = b[1].len / 8, n_name = b[6].len / 8;
     const int have_times = b[7].len > 0;
     if (shift < 1 || shift > 62 || max_time < 0 || max_time >= ((int64_t)1 << shift) || b[2].len / 8 != zones || b[3].len / 2 != zones ||
@@ -110,14 +119,12 @@ static PyObject *sq_dev(PyObject *self, PyObject *args)
     PyObject *o[4];
     if (!PyArg_ParseTuple(args, "OOOO", &o[0], &o[1], &o[2], &o[3]))
         return NULL;
+    static const Py_ssize_t sizes[4] = {8, 8, 8, 8};
     static const char *names[4] = {"values", "counts", "mean", "out"};
     Py_buffer b[4];
-    int n = 0;
-    for (; n < 4; n++)
-        if (get(o[n], &b[n], n == 3, 8, names[n]) < 0) {
-            release(b, n);
-            return NULL;
-        }
+    const int n = 4;
+    if (get_all(o, b, n, sizes, names, 3) < 0)
+        return NULL;
     const Py_ssize_t groups = b[1].len / 8, total = b[0].len / 8;
     const int64_t *values = (const int64_t *)b[0].buf, *counts = (const int64_t *)b[1].buf;
     const double *mean = (const double *)b[2].buf;
@@ -160,12 +167,9 @@ static PyObject *self_times(PyObject *self, PyObject *args)
     static const Py_ssize_t sizes[4] = {8, 8, 4, 8};
     static const char *names[4] = {"start", "end", "parent", "out"};
     Py_buffer b[4];
-    int n = 0;
-    for (; n < 4; n++)
-        if (get(o[n], &b[n], n == 3, sizes[n], names[n]) < 0) {
-            release(b, n);
-            return NULL;
-        }
+    const int n = 4;
+    if (get_all(o, b, n, sizes, names, 3) < 0)
+        return NULL;
     const Py_ssize_t zones = b[0].len / 8;
     if (b[1].len / 8 != zones || b[2].len / 4 != zones || b[3].len / 8 != zones) {
         release(b, n);
