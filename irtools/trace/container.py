@@ -25,7 +25,8 @@ MAX_BLOCK = 65536 + 65536 // 255 + 16 + 1024
 
 LZ4, ZSTD = 0, 1
 # Decoding threads: streams decode independently; more threads than cores only contend.
-DECODERS = min(os.cpu_count() or 1, 4)
+DECODERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+               else os.cpu_count() or 1, 4)
 FIX_TRUNCATED = "the capture was cut short; capture it again and let iree-tracy-capture finish"
 
 
