@@ -302,3 +302,39 @@ def test_ctrl_c_leaves_no_process_and_a_manifest(tmp_path, devices):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "interrupted"
     assert manifest["runs"][0]["status"] == "interrupted"
+
+
+def test_no_summary_work_runs_during_a_capture(tmp_path, devices):
+    """The summary's reading happens while compiles run, never while a run is measured:
+    every job started before a capture has finished when the capture starts."""
+    from irtools.cli.run import _Summaries
+    from irtools.run.runner import Options, parse_targets, run
+
+    summaries = _Summaries(tmp_path / "out", top=3)
+    submitted, events = [], []
+    original = summaries.start
+
+    def start():  # as if each batch of runs took 2 s to read (a big trace)
+        had = bool(summaries.pending)
+        original()
+        if had:
+            summaries.jobs.append(summaries.pool.submit(time.sleep, 2))
+        submitted.extend(summaries.jobs)
+
+    summaries.start = start
+
+    def step(kind):
+        summaries.step(kind)
+        events.append((kind, sum(not job.done() for job in submitted)))
+
+    manifest = run(MODELS / "b_mlp3.mlir", tmp_path / "out",
+                   Options(targets=parse_targets(["llvm-cpu", "vmvx", "llvm-cpu@local-sync"])),
+                   on_run=summaries.add, on_step=step)
+    summaries.start()
+    frames = {name: job.result() for name, job in summaries.frames.items()}
+    summaries.close()
+    assert [k for k, _ in events] == ["compile", "capture", "capture", "compile", "capture"]
+    assert [n for k, n in events if k == "capture"] == [0, 0, 0]
+    assert events[3][1] > 0  # the first runs were being read during the second compile
+    assert set(frames) == {r["name"] for r in manifest["runs"]}
+    assert all(len(f) > 0 for f in frames.values())

@@ -68,8 +68,6 @@ def run(args) -> int:
 
     from irtools.errors import IrtoolsError
     from irtools.run.runner import Options, default_name, parse_targets
-    from irtools.run.layout import run_info
-    from irtools.run.report import run_hotspots
     from irtools.run.runner import run as do_run
 
     model = Path(args.model)
@@ -81,25 +79,16 @@ def run(args) -> int:
                       compile_flags=args.compile_flag,
                       run_flags=args.run_flag, compile_timeout=args.compile_timeout,
                       run_timeout=args.timeout)
-    # Each run's hotspots are read while the next one compiles or runs.
-    pool = ThreadPoolExecutor(1)
-    frames = {}
-    if args.top:
-        pool.submit(_warm_up)  # pandas and numpy load (~0.4 s) during the first compile
-
-    def on_run(entry):
-        if args.top:
-            frames[entry["name"]] = pool.submit(run_hotspots, run_info(out, entry),
-                                                by="dispatch", top=args.top)
-
+    summaries = _Summaries(out, args.top)
     try:
-        manifest = do_run(model, out, options, argv=sys.argv, on_run=on_run,
-                          report=_report)
+        manifest = do_run(model, out, options, argv=sys.argv, on_run=summaries.add,
+                          on_step=summaries.step, report=_report)
         from irtools.render.run import run_summary
 
-        failed = run_summary(out, manifest, top=args.top, frames=frames)
+        summaries.start()
+        failed = run_summary(out, manifest, top=args.top, frames=summaries.frames)
     finally:
-        pool.shutdown(cancel_futures=True)
+        summaries.close()
     if failed:
         first = failed[0]
         steps = len(manifest["runs"]) + len(manifest["compiles"])
@@ -107,6 +96,54 @@ def run(args) -> int:
                            f"{first['name']}: {first.get('error')}", path=str(out),
                            fix="see the logs in the run directory")
     return 0
+
+
+class _Summaries:
+    """Each run's top dispatches for the summary, read in a thread while a compile runs.
+
+    Never during a captured run: reading would take cores from the run being
+    measured. A compile is single-threaded, so the reading costs no wall time then;
+    what is left is read at the end.
+    """
+
+    def __init__(self, out, top: int):
+        self.out, self.top = out, top
+        self.pool = ThreadPoolExecutor(1)
+        self.pending: list[dict] = []
+        self.frames: dict = {}
+        self.jobs: list = []
+        self.warmed = False
+
+    def add(self, entry):
+        if self.top:
+            self.pending.append(entry)
+
+    def step(self, kind: str):
+        if not self.top:
+            return
+        if kind == "compile":
+            if not self.warmed:
+                self.warmed = True
+                self.jobs.append(self.pool.submit(_warm_up))  # pandas: ~0.3 s to import
+            self.start()
+        else:  # a capture is next: let the reading finish first
+            for job in self.jobs:
+                job.exception()
+            self.jobs = []
+
+    def start(self):
+        from irtools.run.layout import run_info
+        from irtools.run.report import run_hotspots
+
+        for entry in self.pending:
+            job = self.pool.submit(run_hotspots, run_info(self.out, entry), by="dispatch",
+                                   top=self.top)
+            self.frames[entry["name"]] = job
+            self.jobs.append(job)
+        self.pending = []
+
+    def close(self):
+        self.pool.shutdown(cancel_futures=True)
 
 
 def _warm_up():

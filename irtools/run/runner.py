@@ -160,8 +160,13 @@ def available_devices(timeout: float = 60) -> list[str]:
 
 
 class Runner:
-    def __init__(self, model, out: Path, options: Options, *, report=None, on_run=None):
+    def __init__(self, model, out: Path, options: Options, *, report=None, on_run=None,
+                 on_step=None):
         self.on_run = on_run or (lambda entry: None)
+        # on_step("compile") once a compile runs (the CPU is mostly free: it is single-
+        # threaded), on_step("capture") before a captured run (nothing else may run then).
+        self.on_step = on_step or (lambda kind: None)
+        self._background = []
         self.model = Path(model)
         self.out = Path(out)
         self.options = options
@@ -217,7 +222,7 @@ class Runner:
         try:
             entry["seconds"] = run_logged(argv, log, timeout=self.options.compile_timeout,
                                           what=f"iree-compile ({backend})",
-                                          started=lambda: self.report(f"compiling for {backend}"))
+                                          started=lambda: self._compiling(backend))
             entry.update(status="ok", returncode=0)
         except ToolFailed as err:
             entry.update(status="failed", returncode=err.returncode, error=str(err))
@@ -249,6 +254,10 @@ class Runner:
         if entry["status"] == "ok":
             self.on_run(entry)
         return entry
+
+    def _compiling(self, backend):
+        self.report(f"compiling for {backend}")
+        self.on_step("compile")
 
     def _skip(self, entry, status, reason):
         entry.update(status=status, error=reason)
@@ -282,6 +291,11 @@ class Runner:
                      f"--device_profiling_output={folder / 'profile.ireeprof'}"]
         argv += self.options.run_flags
         self.report(f"running {entry['name']}")
+        # Work in threads would take cores from the run being measured: finish it first.
+        for job in self._background:
+            with contextlib.suppress(Exception):
+                job.result()
+        self.on_step("capture")
         result = capture(argv, folder / "trace.tracy", timeout=self.options.run_timeout,
                          sampling=self.options.sampling, log_dir=folder, port=self.options.port)
         entry.update(status="ok", command=result["run_argv"],
@@ -327,7 +341,8 @@ class Runner:
             self._devices = pool.submit(available_devices)
         versions = pool.submit(_versions)
         digest = pool.submit(_sha256, self.model)
-        pool.submit(importlib.import_module, "numpy")
+        self._background = [self._devices, versions, digest,
+                            pool.submit(importlib.import_module, "numpy")]
         try:
             backends: dict[str, list[Target]] = {}
             for t in self.options.targets:
@@ -363,9 +378,12 @@ class Runner:
         return out
 
 
-def run(model, out, options: Options, *, argv=(), report=None, on_run=None) -> dict:
-    """Run everything; `on_run(entry)` is called after each successful run."""
-    return Runner(model, out, options, report=report, on_run=on_run).execute(argv)
+def run(model, out, options: Options, *, argv=(), report=None, on_run=None,
+        on_step=None) -> dict:
+    """Run everything; `on_run(entry)` is called after each successful run, `on_step`
+    as a compile starts and before each captured run (see Runner)."""
+    return Runner(model, out, options, report=report, on_run=on_run,
+                  on_step=on_step).execute(argv)
 
 
 def parse_targets(texts) -> list[Target]:
