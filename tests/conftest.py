@@ -19,6 +19,19 @@ TRACY = FIXTURES / "tracy"
 MODELS = FIXTURES / "models"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache(tmp_path_factory):
+    """irtools' disk cache (dump indexes, TUI data) in a folder of the test session's own,
+    not the user's."""
+    old = os.environ.get("IRTOOLS_CACHE")
+    os.environ["IRTOOLS_CACHE"] = str(tmp_path_factory.mktemp("irtools-cache"))
+    yield
+    if old is None:
+        os.environ.pop("IRTOOLS_CACHE", None)
+    else:
+        os.environ["IRTOOLS_CACHE"] = old
+
+
 def tool(name: str) -> str:
     """Path of a real IREE tool; fails (never skips) when it is missing."""
     from irtools import driver

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 
 from tests._irdiff_dumps import MODELS, dumps, run_cli  # noqa: F401
 
@@ -108,3 +109,30 @@ def test_capture_failure_is_one_line(tmp_path):
     bad.write_text("this is not mlir\n")
     code, _, err = run_cli("capture", bad, "-o", tmp_path / "d.txt")
     assert code == 2 and "iree-compile exited" in err and not (tmp_path / "d.txt").exists()
+
+
+def test_a_dump_is_indexed_once_until_it_changes(dumps, monkeypatch, tmp_path):
+    """The index, changed flags and histories are kept in the disk cache: a second
+    command on the same dump does not read it through again; a changed dump is."""
+    from irtools.irdiff import cached
+
+    monkeypatch.setenv("IRTOOLS_CACHE", str(tmp_path / "cache"))
+    scans = []
+    real_scan = cached.scan
+    monkeypatch.setattr(cached, "scan", lambda *a, **k: scans.append(a) or real_scan(*a, **k))
+    path = tmp_path / "dump.txt"  # a copy: it is changed below
+    shutil.copyfile(dumps("a_mm_elem", "am"), path)
+    first = run_cli("passes", path, "--format", "csv")
+    history = run_cli("history", path, DISPATCH, "--format", "json")
+    assert first[0] == 0 and history[0] == 0 and len(scans) == 1
+    assert run_cli("passes", path, "--format", "csv") == first
+    assert run_cli("history", path, DISPATCH, "--format", "json") == history
+    assert len(scans) == 1
+    # A symbol no snapshot holds is still an error, and nothing wrong is cached.
+    code, _, err = run_cli("history", path, "no_such_symbol")
+    assert code == 2 and "no_such_symbol" in err
+    # The dump grows (as during `ir capture`): it is read again.
+    with open(path, "ab") as f:
+        f.write(b"\n")
+    assert run_cli("passes", path, "--format", "csv")[0] == 0
+    assert len(scans) == 2

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from irtools.tui import cache
+from irtools import cache
 
 BINS_PER_OCTAVE = 4
 TIMELINE = 60  # buckets across the capture
@@ -137,17 +137,11 @@ class DumpData:
         self._lock = threading.Lock()
 
     def index(self, progress=None):
-        from irtools.irdiff.dump import Dump
-        from irtools.irdiff.index import count_lines
+        from irtools.irdiff import cached
 
         with self._lock:
             if self._index is None:
-                index = self._load("index")
-                if index is None:
-                    index = Dump.open(self.path, progress=progress).index
-                    count_lines(index)
-                    self._store("index", index)
-                self._index = index
+                self._index = cached.index(self.path, progress=progress, lines=True)
             return self._index
 
     def _dump(self, progress=None):
@@ -158,26 +152,20 @@ class DumpData:
     def passes(self, progress=None) -> list:
         """One dict per snapshot (`Dump.rows`); the changed flags can take long to find,
         so they are cached."""
+        from irtools.irdiff import cached
+
         with self._dump(progress) as dump:
-            flags = self._flags or self._load("flags")
-            if flags is None:
-                flags = dump.flags(progress=progress)
-                self._store("flags", flags)
-            self._flags = flags
-            dump._flags = flags  # Dump computes them lazily; seed it with ours
+            if self._flags is not None:
+                dump._flags = self._flags
+            self._flags = cached.flags(dump, progress=progress)
             return dump.rows()
 
     def history(self, symbol, progress=None) -> list | None:
         """The passes that changed @symbol, or None when no snapshot holds it."""
-        from irtools.errors import UsageError
+        from irtools.irdiff import cached
 
-        def compute():
-            with self._dump(progress) as dump:
-                try:
-                    return dump.history(symbol, progress=progress)
-                except UsageError:
-                    return None
-        return cache.cached(self.path, "history", (symbol,), compute)
+        with self._dump(progress) as dump:
+            return cached.history(dump, symbol, progress=progress)
 
     def lines(self, n, symbol=None) -> list:
         with self._dump() as dump:
@@ -189,9 +177,3 @@ class DumpData:
 
     def snapshot_label(self, n) -> str:
         return self._dump()._label(n)
-
-    def _load(self, kind):
-        return cache.load(self.path, f"dump-{kind}", ())
-
-    def _store(self, kind, value):
-        cache.store(self.path, f"dump-{kind}", (), value)

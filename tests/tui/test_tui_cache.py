@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from irtools.tui import cache
+from irtools import cache
 
 
 def test_cache_follows_the_input(tmp_path, monkeypatch):

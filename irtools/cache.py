@@ -1,5 +1,8 @@
 """A disk cache of what was parsed, so that reopening a large input is instant.
 
+Used by the TUI (traces and dumps) and by `irtools ir` (dump indexes, changed
+flags, histories).
+
 Entries are keyed by the input's real path, size and mtime (a folder's: those of
 all its files), the kind of result
 and its parameters, and the irtools version; a changed input simply misses.
