@@ -160,8 +160,9 @@ def test_zone_time_agrees_with_the_hal_profile(model_runs, name, device, tmp_pat
         for attempt in range(2):
             if not bad:
                 break
-            again = irtools.run_model(MODELS / f"{name}.mlir", tmp_path / f"again{attempt}",
-                                targets=[run.target], functions=[run.function])
+            again = irtools.run_model(MODELS / f"{name}.mlir",
+                                      tmp_path / f"again-{run.function}-{attempt}",
+                                      targets=[run.target], functions=[run.function])
             bad = disagreements(again.run(), device)
         assert not bad, bad
 
