@@ -131,19 +131,19 @@ def _emit(rows, columns, fmt, table):
 
 def _passes(args):
     from irtools.irdiff.dump import COLUMNS
+    from irtools.irdiff import cached
     from irtools.render import progress_bar
     from irtools.render.ir import passes_table
 
-    from irtools.irdiff import cached
-
+    keep = args.dump != "-"  # a dump from stdin is not kept in the cache (see _open)
     with _open(args.dump) as dump:
         with progress_bar("finding changes") as progress:
             counted = dump.index.lines_counted
-            if args.dump != "-":
+            if keep:
                 cached.flags(dump, progress=progress)
             rows = dump.rows(changed=args.changed, pass_re=args.pass_re, symbol=args.symbol,
                              progress=progress)
-            if args.dump != "-" and not counted:
+            if keep and not counted:
                 cached.keep_lines(dump)
     _emit(rows, COLUMNS, args.format, lambda: passes_table(rows))
     return 0
@@ -177,10 +177,9 @@ def _show(args):
 
 
 def _history(args):
+    from irtools.irdiff import cached
     from irtools.render import progress_bar
     from irtools.render.ir import history_table
-
-    from irtools.irdiff import cached
 
     with _open(args.dump) as dump:
         with progress_bar("following " + args.symbol) as progress:

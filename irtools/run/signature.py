@@ -85,9 +85,7 @@ def module_functions(vmfb, *, timeout: float = 120) -> dict[str, list[Arg] | Non
     try:
         declared = exported_declarations(vmfb)
     except ValueError:
-        tool = driver.find_tool("iree-dump-module")
-        proc = driver.run_tool([tool, vmfb], timeout=timeout)
-        return parse_dump(proc.stdout)
+        return dumped_functions(vmfb, timeout=timeout)
     return {name: declared_args(text) for name, text in declared.items()
             if not name.startswith("__")}
 

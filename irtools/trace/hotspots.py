@@ -161,11 +161,9 @@ def _times(trace: Trace, self_time: bool, fast: bool = True):
     counted = dur > 0
     np.subtract(dur, child, out=dur, casting="unsafe")
     del child
-    dur[~counted] = -1  # so that the C path can tell the zones that count
 
     def get_self(sl):
         return dur[sl], counted[sl]
-    get_self.self_times = dur
     return get_self
 
 
@@ -254,9 +252,7 @@ def _pack_fast(trace: Trace, keys_of: _Keys, times_of, parts, packed) -> int:
     """The C twin of the numpy packing loop: zones packed, or -1 if a time is too long."""
     z = trace.data.zones
     slot_key, name_key = keys_of.tables()
-    times = None
-    if getattr(times_of, "self_times", None) is not None:
-        times = times_of.self_times
+    times = getattr(times_of, "self_times", None)  # the C self times, when --self
     at = 0
     for part in parts:
         t = times[part] if times is not None else np.zeros(0, np.int64)

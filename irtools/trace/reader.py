@@ -355,8 +355,7 @@ class _Reader:
             # last in the record, as the u32 one byte earlier, shifted.
             for out, at, shift in ((text, 3, 0), (name, 6, 0), (color, 8, 8)):
                 field = np.ndarray((m,), "<u4", raw, at, (12,))
-                np.right_shift(field, shift, out=out[a:a + m]) if shift else \
-                    np.copyto(out[a:a + m], field)
+                np.right_shift(field, shift, out=out[a:a + m])
                 out[a:a + m] &= 0xFFFFFF
         return text, name, color
 
