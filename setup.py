@@ -6,8 +6,10 @@ from setuptools import Extension, setup
 setup(
     ext_modules=[
         Extension("irtools.trace._timeline", ["irtools/trace/_timeline.c"],
-                  extra_compile_args=["-O2"], optional=True),
+                  depends=["irtools/trace/_buffers.h"], extra_compile_args=["-O2"],
+                  optional=True),
         Extension("irtools.trace._groups", ["irtools/trace/_groups.c"],
-                  extra_compile_args=["-O2"], optional=True),
+                  depends=["irtools/trace/_buffers.h"], extra_compile_args=["-O2"],
+                  optional=True),
     ],
 )

@@ -10,44 +10,12 @@
  * computes the same thing a chunk at a time, with several temporaries per
  * zone; this is the fast path.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "_buffers.h"
 #include <stdint.h>
 
 #define SLOTS 65536
 #define NO_NAME (-2)
 #define DROP_ALWAYS (-3)
-
-static int get(PyObject *obj, Py_buffer *view, int writable, Py_ssize_t itemsize,
-               const char *what)
-{
-    if (PyObject_GetBuffer(obj, view, writable ? PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS
-                                               : PyBUF_C_CONTIGUOUS) < 0)
-        return -1;
-    if (view->len % itemsize) {
-        PyErr_Format(PyExc_TypeError, "%s: buffer size is not a multiple of %zd", what, itemsize);
-        PyBuffer_Release(view);
-        return -1;
-    }
-    return 0;
-}
-
-static void release(Py_buffer *b, int n)
-{
-    for (int i = 0; i < n; i++) PyBuffer_Release(&b[i]);
-}
-
-/* Buffers of all n arguments; argument `out` (or -1 for none) must be writable. */
-static int get_all(PyObject **o, Py_buffer *b, int n, const Py_ssize_t *sizes,
-                   const char **names, int out)
-{
-    for (int i = 0; i < n; i++)
-        if (get(o[i], &b[i], i == out, sizes[i], names[i]) < 0) {
-            release(b, i);
-            return -1;
-        }
-    return 0;
-}
 
 /* pack(out, start, end, srcloc, extra, slot_key, name_key, times, shift, max_time) -> count
  * `times` empty: a zone counts when it ended and lasted more than 0 ns, and
@@ -67,7 +35,7 @@ static PyObject *pack(PyObject *self, PyObject *args)
                                    "name_key", "times"};
     Py_buffer b[8];
     const int n = 8;
-    if (get_all(o, b, n, sizes, names, 0) < 0)
+    if (get_all(o, b, n, sizes, names, 1u << 0) < 0)
         return NULL;
     const Py_ssize_t zones = b[1].len / 8, n_name = b[6].len / 8;
     const int have_times = b[7].len > 0;
@@ -123,7 +91,7 @@ static PyObject *sq_dev(PyObject *self, PyObject *args)
     static const char *names[4] = {"values", "counts", "mean", "out"};
     Py_buffer b[4];
     const int n = 4;
-    if (get_all(o, b, n, sizes, names, 3) < 0)
+    if (get_all(o, b, n, sizes, names, 1u << 3) < 0)
         return NULL;
     const Py_ssize_t groups = b[1].len / 8, total = b[0].len / 8;
     const int64_t *values = (const int64_t *)b[0].buf, *counts = (const int64_t *)b[1].buf;
@@ -168,7 +136,7 @@ static PyObject *self_times(PyObject *self, PyObject *args)
     static const char *names[4] = {"start", "end", "parent", "out"};
     Py_buffer b[4];
     const int n = 4;
-    if (get_all(o, b, n, sizes, names, 3) < 0)
+    if (get_all(o, b, n, sizes, names, 1u << 3) < 0)
         return NULL;
     const Py_ssize_t zones = b[0].len / 8;
     if (b[1].len / 8 != zones || b[2].len / 4 != zones || b[3].len / 8 != zones) {

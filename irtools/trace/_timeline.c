@@ -14,26 +14,11 @@
  * state[3] stack depth (frames) state[6] child vectors seen
  * state[8 + 2k], state[9 + 2k]: frame k = (zone index, children left)
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "_buffers.h"
 #include <stdint.h>
 #include <string.h>
 
 enum { S_REF, S_OUT, S_CAP, S_SP, S_STACKCAP, S_STATUS, S_VECS, S_HEAD = 8 };
-
-static int get(PyObject *obj, Py_buffer *view, int writable, Py_ssize_t itemsize,
-               const char *what)
-{
-    if (PyObject_GetBuffer(obj, view, writable ? PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS
-                                               : PyBUF_C_CONTIGUOUS) < 0)
-        return -1;
-    if (itemsize && view->len % itemsize) {
-        PyErr_Format(PyExc_TypeError, "%s: buffer size is not a multiple of %zd", what, itemsize);
-        PyBuffer_Release(view);
-        return -1;
-    }
-    return 0;
-}
 
 static PyObject *parse_cpu(PyObject *self, PyObject *args)
 {
@@ -46,10 +31,9 @@ static PyObject *parse_cpu(PyObject *self, PyObject *args)
     PyObject *objs[8] = {o_buf, o_state, o_start, o_end, o_srcloc, o_extra, o_depth, o_parent};
     const Py_ssize_t sizes[8] = {1, 8, 8, 8, 2, 4, 2, 4};
     const char *names[8] = {"buffer", "state", "start", "end", "srcloc", "extra", "depth", "parent"};
-    int n = 0;
-    for (; n < 8; n++)
-        if (get(objs[n], &b[n], n > 0, sizes[n], names[n]) < 0)
-            goto fail;
+    const int n = 8;
+    if (get_all(objs, b, n, sizes, names, ~1u) < 0)  /* all but the input buffer written */
+        return NULL;
 
     const uint8_t *buf = (const uint8_t *)b[0].buf;
     const Py_ssize_t len = b[0].len;
@@ -118,11 +102,11 @@ static PyObject *parse_cpu(PyObject *self, PyObject *args)
     Py_END_ALLOW_THREADS
 
     st[S_REF] = ref; st[S_OUT] = out; st[S_SP] = sp; st[S_STATUS] = status; st[S_VECS] = vecs;
-    for (int i = 0; i < n; i++) PyBuffer_Release(&b[i]);
+    release(b, n);
     return PyLong_FromSsize_t(pos);
 
 fail:
-    for (int i = 0; i < n; i++) PyBuffer_Release(&b[i]);
+    release(b, n);
     return NULL;
 }
 
