@@ -42,7 +42,7 @@ def signature_inputs(mlir: Path, function: str) -> list[str]:
 
 def make_capture(path: Path):
     from irtools import driver
-    from irtools.capture import capture
+    from irtools.run.tracy_capture import capture
 
     vmfb = OUT / "c_tfm_ext_llvmcpu.vmfb"
     driver.run_tool([driver.find_tool("iree-compile"), MODEL, "--iree-hal-target-device=local",

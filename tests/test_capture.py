@@ -9,7 +9,7 @@ import pytest
 
 import irtools
 from irtools import driver
-from irtools.capture import capture
+from irtools.run.tracy_capture import capture
 from irtools.errors import ToolFailed
 from irtools.trace.hotspots import merge_profile
 from irtools.trace.ireeprof import dispatch_profile

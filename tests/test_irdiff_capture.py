@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from irtools.irdiff.capture import capture
+from irtools.irdiff.compile_dump import compile_dump
 from irtools.irdiff.index import Index, Reader, complete, scan
 from tests._irdiff_dumps import MODELS, TARGET, dumps  # noqa: F401
 
@@ -66,7 +66,7 @@ def test_header_longer_than_the_buffer_waits_for_its_end(tmp_path):
 def test_capture_indexes_while_compiling(tmp_path):
     seen = []
     out = tmp_path / "cap.txt"
-    dump = capture(MODELS / "b_mlp3.mlir", out, TARGET, watch=lambda snaps: seen.append(len(snaps)))
+    dump = compile_dump(MODELS / "b_mlp3.mlir", out, TARGET, watch=lambda snaps: seen.append(len(snaps)))
     with dump:
         assert len(seen) >= 3 and seen == sorted(seen) and seen[0] < len(dump)
         assert _fields(dump.index) == _fields(scan(out))

@@ -106,7 +106,7 @@ def test_core_does_not_import_front_ends():
     import subprocess
     import sys
 
-    code = ("import sys, irtools.irdiff.dump, irtools.irdiff.capture; "
+    code = ("import sys, irtools.irdiff.dump, irtools.irdiff.compile_dump; "
             "bad = [m for m in sys.modules if m.startswith(('irtools.render', 'irtools.cli', 'pandas', 'rich'))]; "
             "print(bad); sys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

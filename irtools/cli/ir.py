@@ -219,7 +219,7 @@ def _split_capture_args(rest, output, module_scope, timeout=None):
 
 
 def _capture(args):
-    from irtools.irdiff.capture import capture
+    from irtools.irdiff.compile_dump import compile_dump
     from irtools.render import progress_bar
     from irtools.render.ir import capture_status
 
@@ -235,7 +235,7 @@ def _capture(args):
         def watch(snapshots):   # the dump is indexed as it grows: show where the compile is
             status[0] = capture_status(snapshots)
 
-        dump = capture(args.model, args.output, flags, module_scope=args.module_scope,
+        dump = compile_dump(args.model, args.output, flags, module_scope=args.module_scope,
                        timeout=args.timeout, watch=watch,
                        progress=lambda done, total: progress(done, total, description=status[0]))
     with dump, progress_bar("finding changes") as progress:

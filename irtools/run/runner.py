@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from irtools import __version__, driver
-from irtools.capture import _kill, capture, wait_for
+from irtools.run.tracy_capture import _kill, capture, wait_for
 from irtools.errors import IrtoolsError, ToolFailed, UsageError
 from irtools.run.inputs import make_inputs
 from irtools.run.layout import MANIFEST, RUN_FILE, SCHEMA, write_json
@@ -97,7 +97,7 @@ def ir_dump_flags(folder: Path, argv) -> list[str]:
     the example model). Weights are elided from the printed IR, not from the
     module: with them a 4.5 MB model gave a 4.9 GB dump.
     """
-    from irtools.irdiff.capture import EXACT_FLAGS
+    from irtools.irdiff.compile_dump import EXACT_FLAGS
 
     flags = [f for f in EXACT_FLAGS if f not in argv]
     flags.append(f"--mlir-print-ir-tree-dir={folder}")

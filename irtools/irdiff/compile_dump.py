@@ -27,7 +27,7 @@ def compile_argv(model, flags, *, module_scope=False, tool="iree-compile"):
     return argv
 
 
-def capture(model, output, flags=(), *, module_scope=False, timeout=None, progress=None,
+def compile_dump(model, output, flags=(), *, module_scope=False, timeout=None, progress=None,
             watch=None) -> Dump:
     """Compile `model`, writing the dump to `output` (atomically), and return it indexed.
 
