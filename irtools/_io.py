@@ -1,13 +1,40 @@
-"""Atomic output files: a reader never sees a half-written output."""
+"""Files in and out: inputs that can be read to an end, outputs a reader never sees half-written."""
 
 from __future__ import annotations
 
 import contextlib
 import errno
 import os
+import stat
 import tempfile
 
-from irtools.errors import OutputError
+from irtools.errors import OutputError, UsageError
+
+_SPECIAL = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+            (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def special_kind(path) -> str | None:
+    """What `path` is when it is neither a regular file nor a folder ("a FIFO (named pipe)"...);
+    None for those, and for a path that cannot be looked at (opening it says why)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    return next((kind for test, kind in _SPECIAL if test(mode)), None)
+
+
+def refuse_special(path, error=UsageError, *, stdin: bool = False) -> None:
+    """Raise `error` for an input that is a FIFO, device or socket.
+
+    Such a file blocks on open (a FIFO without a writer), never ends (/dev/zero), or
+    cannot be seeked, and every reader of irtools seeks or reads twice. Standard input
+    is read through `-` where a command takes it (it is copied first).
+    """
+    kind = special_kind(path)
+    if kind is not None:
+        raise error(f"is {kind}, not a regular file", path=os.fspath(path),
+                    fix="pass a regular file" + (", or '-' to read standard input" if stdin else ""))
 
 
 def same_file(a, b) -> bool:

@@ -11,6 +11,7 @@ import shutil
 import sys
 import tempfile
 
+from irtools._io import refuse_special
 from irtools.errors import UsageError
 
 DUMP_HELP = "the dump file, a --mlir-print-ir-tree-dir folder, or '-' for standard input"
@@ -94,6 +95,8 @@ def _open(path):
     from irtools.render import progress_bar, stderr_console
 
     stdin = path == "-"
+    if not stdin:
+        refuse_special(path, stdin=True)
     with contextlib.ExitStack() as stack:
         if stdin:
             folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="irtools-"))
@@ -227,6 +230,7 @@ def _capture(args):
     args.output, args.module_scope, args.timeout = mine
     if not args.output:
         raise UsageError("capture needs -o DUMP", fix="irtools ir capture MODEL.mlir -o dump.txt -- FLAGS")
+    refuse_special(args.model)
     if not os.path.isfile(args.model):
         raise UsageError("the model file does not exist", path=args.model)
     with progress_bar("compiling", unit_bytes=True) as progress:

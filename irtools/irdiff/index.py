@@ -13,6 +13,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from irtools._io import refuse_special
 from irtools.errors import DumpError
 from irtools.irdiff import mlir
 from irtools.irdiff.header import PREFIXES, Header, parse_header
@@ -91,6 +92,7 @@ def scan(path, *, progress=None, chunk=CHUNK, require=True) -> Index:
         parts, warnings = tree_parts(path)
         idx = Index(path, sum(p.size for p in parts), parts=parts, warnings=warnings)
     else:
+        refuse_special(path, DumpError)
         try:
             size = os.stat(path).st_size
         except OSError as err:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import io
 import os
+import stat
 from dataclasses import dataclass
 
 from irtools.errors import DumpError
@@ -48,6 +49,8 @@ def tree_parts(root) -> tuple[list[Part], list[str]]:
                 continue
             path = os.path.join(folder, name)
             st = os.stat(path)
+            if not stat.S_ISREG(st.st_mode):  # a FIFO would block the reading
+                continue
             parts.append(Part(path, st.st_size, counters, st.st_mtime_ns))
     if not parts:
         raise DumpError("no print-ir files in this folder", path=root,

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from irtools import __version__, driver
+from irtools._io import refuse_special
 from irtools.run.tracy_capture import _kill, capture, wait_for
 from irtools.errors import IrtoolsError, ToolFailed, UsageError
 from irtools.run.inputs import make_inputs
@@ -178,6 +179,7 @@ class Runner:
         write_json(self.out / MANIFEST, self.manifest, durable=durable)
 
     def _start(self, argv):
+        refuse_special(self.model)
         if not self.model.is_file():
             raise UsageError("no such model file", path=str(self.model),
                              fix="pass an MLIR file (.mlir or .mlirbc)")

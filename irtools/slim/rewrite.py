@@ -8,7 +8,7 @@ import os
 import re
 import struct
 
-from irtools._io import atomic_output, copy_range, same_file
+from irtools._io import atomic_output, copy_range, refuse_special, same_file
 from irtools.errors import MlirError, OutputError, UsageError
 from irtools.slim._metadata import SectionCopier, existing_keys
 from irtools.slim.scanner import Constant, Policy, Scanner
@@ -201,6 +201,7 @@ def _write_archive(store: BlobStore, handle, path):
 
 def _check_input(input) -> str:
     path = os.fspath(input)
+    refuse_special(path, MlirError)
     if not os.path.isfile(path):
         raise MlirError("no such file" if not os.path.exists(path) else "not a regular file",
                         path=path, expected="an MLIR text file")

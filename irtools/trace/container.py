@@ -14,6 +14,7 @@ import struct
 import threading
 import queue
 
+from irtools._io import refuse_special
 from irtools.errors import CorruptTrace, NotATrace, TruncatedTrace
 
 MAGIC = b"tr\xfdP"
@@ -38,6 +39,7 @@ class Container:
         if os.path.isdir(self.path):
             raise NotATrace("is a directory, not a Tracy capture", path=self.path,
                             fix="pass a .tracy file (or a run directory to a command that takes one)")
+        refuse_special(self.path, NotATrace)
         try:
             self._file = open(self.path, "rb")
         except OSError as err:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 
+from irtools._io import refuse_special
 from irtools.errors import ProfileError
 
 GROUP_TYPES = ("host_dispatch_group", "dispatch_group")
@@ -16,6 +17,7 @@ GROUP_TYPES = ("host_dispatch_group", "dispatch_group")
 
 def profile_records(path) -> list[dict]:
     path = os.fspath(path)
+    refuse_special(path, ProfileError)
     if not os.path.isfile(path):
         raise ProfileError("no such file", path=path, fix="pass a .ireeprof bundle")
     with open(path, "rb") as f:

@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from irtools._io import refuse_special
 from irtools.errors import UsageError
 from irtools.tui.data import DumpData, TraceData
 
@@ -88,6 +89,7 @@ def open_paths(paths) -> Session:
     loose_dumps = []
     for group, raw in enumerate(paths):
         path = Path(raw)
+        refuse_special(path)
         if not path.exists():
             raise UsageError("no such file or directory", path=raw)
         if is_run_dir(path):
