@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import irtools
-from irtools.trace.dispatch import parse_dispatch
+from irtools.trace.dispatch import executable_of, parse_dispatch
 from irtools.trace.ireeprof import dispatch_profile
 from tests.conftest import TRACY, run_cli, tool
 
@@ -45,6 +45,16 @@ def test_parse_dispatch(name, expected):
 
 def test_not_a_dispatch():
     assert parse_dispatch("iree_hal_cmd_execute_dispatch_tiles") is None
+
+
+@pytest.mark.parametrize("name, executable", [
+    ("prefill_dispatch_3_matmul_32x384x128_f32", "prefill_dispatch_3"),
+    ("prefill_dispatch_6_softmax_2x32x32xf32_dispatch_tensor_store", "prefill_dispatch_6"),
+    ("main$async_dispatch_12", "main$async_dispatch_12"),
+    ("iree_hal_cmd_execute_dispatch_tiles", None),
+])
+def test_executable_of(name, executable):
+    assert executable_of(name) == executable
 
 
 def test_by_name_statistics_are_right(prefill):

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from irtools._io import atomic_output
 from irtools.errors import UsageError
+from irtools.trace.dispatch import executable_of
 
 MANIFEST = "manifest.json"
 RUN_FILE = "run.json"
@@ -95,12 +95,6 @@ class RunInfo:
             return None
         hits = sorted(folder.glob(f"*_{executable}.mlir"))
         return hits[0] if hits else None
-
-
-def executable_of(dispatch: str) -> str | None:
-    """`prefill_dispatch_3_matmul_32x384x128_f32` -> `prefill_dispatch_3`, its executable."""
-    m = re.match(r"(.+?_dispatch_\d+)", dispatch)
-    return m.group(1) if m else None
 
 
 def is_run_dir(path) -> bool:

@@ -8,8 +8,12 @@ pass history.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-from irtools.run.layout import RunInfo, executable_of
+from irtools.trace.dispatch import executable_of
+
+if TYPE_CHECKING:  # layout imports this module for RunDir.hotspots
+    from irtools.run.layout import RunInfo
 
 
 def run_hotspots(run: RunInfo, *, by: str = "name", profile: bool = True, top=None,

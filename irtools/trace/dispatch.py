@@ -28,6 +28,12 @@ def is_dispatch(name: str) -> bool:
     return _DISPATCH.match(name) is not None
 
 
+def executable_of(dispatch: str) -> str | None:
+    """`prefill_dispatch_3_matmul_32x384x128_f32` -> `prefill_dispatch_3`, its executable."""
+    m = _DISPATCH.match(dispatch)
+    return f"{m['function']}_dispatch_{m['ordinal']}" if m else None
+
+
 def parse_dispatch(name: str) -> dict | None:
     """Split a dispatch name into function, ordinal, op kind, shape and element types."""
     m = _DISPATCH.match(name)

@@ -131,13 +131,13 @@ class DispatchScreen(BaseScreen):
 
     def find_history(self, progress):
         """The passes that changed the dispatch function, else its executable."""
-        import re
+        from irtools.trace.dispatch import executable_of
 
         rows = self.dump.history(self.group, progress)
         symbol = self.group
-        m = re.match(r"(.+?_dispatch_\d+)", self.group)
-        if not rows and m:
-            symbol = m.group(1)
+        executable = executable_of(self.group)
+        if not rows and executable:
+            symbol = executable
             rows = self.dump.history(symbol, progress)
         return symbol, rows or []
 
