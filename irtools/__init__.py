@@ -8,9 +8,23 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["open_run", "run_model", "open_trace", "hotspots", "compare", "IrtoolsError", "open_dump", "slim_mlir", "slim_report", "export"]
+__all__ = ["open_run", "run_model", "open_trace", "hotspots", "compare", "IrtoolsError", "open_dump", "slim_mlir", "slim_report", "export",
+           "plot", "as_table"]
 
 from irtools.errors import IrtoolsError
+
+# Submodules and classes loaded on first use, so that `import irtools` stays cheap.
+_LAZY = {"plot": ("irtools.notebook.plot", None), "as_table": ("irtools.notebook.display", "as_table")}
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'irtools' has no attribute {name!r}")
+    import importlib
+
+    module, attr = _LAZY[name]
+    value = importlib.import_module(module)
+    return value if attr is None else getattr(value, attr)
 
 
 def open_trace(path, *, progress=None):

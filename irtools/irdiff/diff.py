@@ -199,7 +199,7 @@ class Diff:
         return f"<Diff {self.a_label!r} -> {self.b_label!r}: +{added} -{removed} lines>"
 
     def _repr_html_(self):
-        from irtools.reprs import diff_html
+        from irtools.notebook.display import diff_html
 
         added, removed = self.counts()
         title = f"{self.a_label} → {self.b_label}: +{added} −{removed} lines"

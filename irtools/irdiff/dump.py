@@ -59,7 +59,7 @@ class Dump:
                 f"{passes} passes, {human_bytes(self.index.size)}>")
 
     def _repr_html_(self):
-        from irtools.reprs import summary_html
+        from irtools.notebook.display import summary_html
 
         snaps = self.index.snapshots
         rows = [("file", f"{self.path} ({human_bytes(self.index.size)})"),

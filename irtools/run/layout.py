@@ -131,12 +131,12 @@ class RunDir:
                      if only is None or e["name"] == only]
 
     def __repr__(self):
-        from irtools.run.show import rundir_repr
+        from irtools.notebook.display import rundir_repr
 
         return rundir_repr(self)
 
     def _repr_html_(self):
-        from irtools.run.show import rundir_html
+        from irtools.notebook.display import rundir_html
 
         return rundir_html(self)
 

@@ -44,7 +44,7 @@ class Columns:
         """A DataFrame (irtools' Table, with its notebook view) of the same columns and attrs."""
         import pandas as pd
 
-        from irtools.reprs import as_table
+        from irtools.notebook.display import as_table
 
         frame = as_table(pd.DataFrame(self.data))
         frame.attrs.update(self.attrs)

@@ -27,7 +27,7 @@ def compare(a, b, *, by: str = "name", self_time: bool = False, top: int | None 
 
 def compare_frames(ha, hb, *, by: str = "name", top: int | None = None, labels=("a", "b")):
     """`compare` on two hotspot tables already made (e.g. merged with HAL profiles)."""
-    from irtools.reprs import as_table
+    from irtools.notebook.display import as_table
 
     key = ["op"] if by == "op" else (["name", "src_file", "src_line"] if by == "srcloc"
                                      else ["name"])

@@ -407,7 +407,7 @@ def merge_profile(frame, profile):
     or `ireeprof` (the profile's tile times, where Tracy has no such zones, as
     on vulkan or vmvx).
     """
-    from irtools.reprs import as_table
+    from irtools.notebook.display import as_table
 
     if frame.attrs.get("by") != "dispatch":
         raise UsageError("a HAL profile can only be merged into the dispatch view",

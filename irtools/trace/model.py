@@ -69,7 +69,7 @@ class Trace:
                 f"{human_ns(self.last_time_ns)}, Tracy {self.version}>")
 
     def _repr_html_(self):
-        from irtools.reprs import summary_html
+        from irtools.notebook.display import summary_html
 
         d, info = self.data, self.info
         names = [d.thread_names.get(tid) or str(tid) for tid, _, n in d.zone_threads if n]

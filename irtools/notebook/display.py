@@ -3,8 +3,9 @@
 `Table` is a pandas DataFrame in every way (scripts see integer nanoseconds),
 except that Jupyter shows it with times as `1.38 ms`, shares as percentages
 and a title from its `attrs`; the exact value is in each cell's tooltip.
-The other helpers build the small HTML summaries of a Trace, a Dump and a Diff.
-Only pandas and `irtools.units` are needed here, so the core can use it.
+The other helpers build the HTML of a Trace, a Dump, a Diff and a RunDir.
+Only pandas and `irtools.units` are needed here, so the core's `_repr_html_`
+hooks can call it (it imports nothing else of irtools).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pandas as pd
 from irtools.units import human_bytes, human_ns
 
 MAX_ROWS = 40
+MAX_ERROR = 160  # characters of a run's error shown in a RunDir's table
 _COUNTS = ("count", "lines", "zones", "added", "removed", "tile_count", "profile_count")
 _STYLE = ("border-collapse:collapse;font-size:12px;font-family:var(--jp-code-font-family,"
           "monospace)")
@@ -151,3 +153,45 @@ def diff_html(title: str, lines, *, max_lines: int = 400) -> str:
                    f'shown; .unified() gives them all</div>')
     out.append("</div>")
     return "".join(out)
+
+
+# A run directory (irtools.run.layout.RunDir): its runs as a table.
+def runs_table(rundir):
+    """One row per run: name, status, run time (ns), trace size (bytes), error."""
+    rows = []
+    for r in rundir.runs:
+        seconds = r.entry.get("run_seconds")
+        error = r.error or ""
+        rows.append({
+            "name": r.name, "status": r.status,
+            "run_ns": round(seconds * 1e9) if seconds is not None else None,
+            "trace_bytes": r.trace.stat().st_size if r.trace else None,
+            "error": error if len(error) <= MAX_ERROR else error[:MAX_ERROR - 1] + "…",
+        })
+    frame = pd.DataFrame(rows, columns=["name", "status", "run_ns", "trace_bytes", "error"])
+    frame["run_ns"] = frame["run_ns"].astype("Int64")
+    frame["trace_bytes"] = frame["trace_bytes"].astype("Int64")
+    return as_table(frame)
+
+
+def _counts(rundir) -> str:
+    states: dict[str, int] = {}
+    for r in rundir.runs:
+        states[r.status] = states.get(r.status, 0) + 1
+    return ", ".join(f"{n} {s}" for s, n in states.items()) or "no runs"
+
+
+def _title(rundir) -> str:
+    model = rundir.manifest.get("model")
+    of = f" ({model.rsplit('/', 1)[-1]})" if model else ""
+    status = rundir.manifest.get("status")
+    state = f", run {status}" if status and status != "done" else ""
+    return f"{rundir.root.name}{of}: {len(rundir.runs)} runs, {_counts(rundir)}{state}"
+
+
+def rundir_repr(rundir) -> str:
+    return f"<RunDir {rundir.root.name!r}: {len(rundir.runs)} runs ({_counts(rundir)})>"
+
+
+def rundir_html(rundir) -> str:
+    return table_html(runs_table(rundir), title=_title(rundir))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from irtools.errors import UsageError
-from irtools.reprs import title_of
+from irtools.notebook.display import title_of
 from irtools.units import human_ns
 
 _UNITS = ((1_000_000_000, "s"), (1_000_000, "ms"), (1_000, "µs"), (1, "ns"))
