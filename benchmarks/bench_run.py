@@ -22,9 +22,9 @@ import argparse
 import json
 import os
 import resource
-import statistics
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile

@@ -23,8 +23,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
-import re
 import os
+import re
 import sys
 import zlib
 
@@ -219,7 +219,9 @@ class _Body:
         for src, dst, n in ((q, q3, rows), (k, k3, keys), (v, v3, keys)):
             self.line(f"{dst} = tensor.expand_shape {src} [[0], [1, 2]] output_shape [{n}, {nh}, {hd}] "
                       f": {_ty((n, h))} into {_ty((n, nh, hd))}")
-        mac = lambda a, b, c: ([f"%m = arith.mulf {a}, {b} : f32", f"%s = arith.addf %m, {c} : f32"], "%s")
+        def mac(a, b, c):
+            return [f"%m = arith.mulf {a}, {b} : f32", f"%s = arith.addf %m, {c} : f32"], "%s"
+
         red4 = ["parallel", "parallel", "parallel", "reduction"]
         scores = self.generic(["(d0, d1, d2, d3) -> (d1, d0, d3)", "(d0, d1, d2, d3) -> (d2, d0, d3)",
                                "(d0, d1, d2, d3) -> (d0, d1, d2)"], red4,
@@ -322,9 +324,12 @@ def _write_decode(out, cfg: Config):
         full = {}
         for new, old, tag in ((k, "%k_cache", "k"), (v, "%v_cache", "v")):
             past, whole, window = b.name(tag + "past"), b.name(tag + "full"), b.name(tag + "window")
-            b.line(f"{past} = tensor.extract_slice {old}[{i}, 0, 0] [1, {s}, {h}] [1, 1, 1] : {cache} to {_ty((s, h))}")
-            b.line(f"{whole} = tensor.concat dim(0) {past}, {new} : ({_ty((s, h))}, {_ty((1, h))}) -> {_ty((s + 1, h))}")
-            b.line(f"{window} = tensor.extract_slice {whole}[1, 0] [{s}, {h}] [1, 1] : {_ty((s + 1, h))} to {_ty((s, h))}")
+            b.line(f"{past} = tensor.extract_slice {old}[{i}, 0, 0] [1, {s}, {h}] [1, 1, 1] "
+                   f": {cache} to {_ty((s, h))}")
+            b.line(f"{whole} = tensor.concat dim(0) {past}, {new} "
+                   f": ({_ty((s, h))}, {_ty((1, h))}) -> {_ty((s + 1, h))}")
+            b.line(f"{window} = tensor.extract_slice {whole}[1, 0] [{s}, {h}] [1, 1] "
+                   f": {_ty((s + 1, h))} to {_ty((s, h))}")
             full[tag] = whole
             if tag == "k":
                 k_out = _store_layer(b, window, k_out, i, s, h, cache)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["open_run", "run_model", "open_trace", "hotspots", "compare", "IrtoolsError", "open_dump", "slim_mlir", "slim_report", "export",
-           "plot", "as_table"]
+__all__ = ["open_run", "run_model", "open_trace", "hotspots", "compare", "IrtoolsError", "open_dump",
+           "slim_mlir", "slim_report", "export", "plot", "as_table"]
 
 from irtools.errors import IrtoolsError
 

@@ -10,8 +10,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 SHARED = Path(__file__).parents[1].parent / "shared"
 MODELS = SHARED / "fixtures" / "models"
 TARGET = ["--iree-hal-target-device=local", "--iree-hal-local-target-device-backends=llvm-cpu",
@@ -47,21 +45,11 @@ def make_dump(folder: Path, model: str, mode: str, *, tree: bool = False) -> Pat
     return out
 
 
-def _cached(tmp_path_factory, **kw):
+def cached_dumps(tmp_path_factory, **kw):
+    """`make_dump` in a folder of the test session (see the `dumps` fixture in conftest)."""
     folder = tmp_path_factory.getbasetemp() / "irdiff-dumps"
     folder.mkdir(exist_ok=True)
     return lambda model, mode: make_dump(folder, model, mode, **kw)
-
-
-@pytest.fixture(scope="session")
-def dumps(tmp_path_factory):
-    return _cached(tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def trees(tmp_path_factory):
-    """The same compiles as `dumps`, written with --mlir-print-ir-tree-dir."""
-    return _cached(tmp_path_factory, tree=True)
 
 
 def run_cli(*argv, stdin=None):

@@ -49,6 +49,22 @@ def shared():
     return SHARED
 
 
+@pytest.fixture(scope="session")
+def dumps(tmp_path_factory):
+    """dumps(model, mode): a print-ir dump of fixtures/models/<model>.mlir, compiled once a session."""
+    from tests._irdiff_dumps import cached_dumps
+
+    return cached_dumps(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def trees(tmp_path_factory):
+    """The same compiles as `dumps`, written with --mlir-print-ir-tree-dir."""
+    from tests._irdiff_dumps import cached_dumps
+
+    return cached_dumps(tmp_path_factory, tree=True)
+
+
 def run_cli(*argv):
     """Run `irtools` in-process; returns (exit code, stdout, stderr)."""
     import contextlib

@@ -9,8 +9,8 @@ import pytest
 
 import irtools
 from irtools import driver
-from irtools.run.tracy_capture import capture
 from irtools.errors import ToolFailed
+from irtools.run.tracy_capture import capture
 from irtools.trace.hotspots import merge_profile
 from irtools.trace.ireeprof import dispatch_profile
 from tests.conftest import MODELS, tool

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-
 from _iree_tools import compile_mlir, make_llama, run_function
 
 

@@ -10,8 +10,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import TRACY, run_cli
+
 from irtools.trace.export import export
 from irtools.trace.model import Trace
 

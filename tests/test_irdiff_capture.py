@@ -13,7 +13,7 @@ import pytest
 
 from irtools.irdiff.compile_dump import compile_dump
 from irtools.irdiff.index import Index, Reader, complete, scan
-from tests._irdiff_dumps import MODELS, TARGET, dumps  # noqa: F401
+from tests._irdiff_dumps import MODELS, TARGET
 
 
 def _fields(idx):

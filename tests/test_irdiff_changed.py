@@ -6,7 +6,6 @@ import hashlib
 
 import pytest
 
-from tests._irdiff_dumps import dumps  # noqa: F401  (session fixture)
 from irtools.irdiff.dump import Dump
 
 

@@ -7,7 +7,7 @@ import io
 import json
 import shutil
 
-from tests._irdiff_dumps import MODELS, dumps, run_cli  # noqa: F401
+from tests._irdiff_dumps import MODELS, run_cli
 
 DISPATCH = "main_dispatch_0_matmul_256x512x512_f32"
 

@@ -7,7 +7,7 @@ import pytest
 from irtools.errors import DumpError
 from irtools.irdiff.header import parse_header
 from irtools.irdiff.index import count_lines, scan
-from tests._irdiff_dumps import dumps, run_cli  # noqa: F401
+from tests._irdiff_dumps import run_cli
 
 
 @pytest.mark.parametrize("line,want", [
@@ -15,7 +15,8 @@ from tests._irdiff_dumps import dumps, run_cli  # noqa: F401
     ("// -----// IR Dump Before CanonicalizerPass: canonicalize{cse-between-iterations=false    "
      "max-iterations=10 ...} //----- //",
      ("before", "CanonicalizerPass", "canonicalize{cse-between-iterations=false    max-iterations=10 ...}", "", "")),
-    ("// -----// IR Dump After CSEPass: cse ('func.func' operation: @prefill_dispatch_1_matmul_64x256x256_f32) //----- //",
+    ("// -----// IR Dump After CSEPass: cse ('func.func' operation: "
+     "@prefill_dispatch_1_matmul_64x256x256_f32) //----- //",
      ("after", "CSEPass", "cse", "func.func", "prefill_dispatch_1_matmul_64x256x256_f32")),
     ("// -----// IR Dump After SymbolDCEPass: symbol-dce ('builtin.module' operation) //----- //",
      ("after", "SymbolDCEPass", "symbol-dce", "builtin.module", "")),

@@ -9,7 +9,6 @@ import pytest
 from irtools.irdiff import changed, mlir
 from irtools.irdiff.dump import Dump
 from irtools.irdiff.index import scan
-from tests._irdiff_dumps import dumps, trees  # noqa: F401  (session fixtures)
 
 COMPOSITE = b"""#composite = #util.composite<8xi8, [
     dense<1> : tensor<4xi8>,

@@ -6,7 +6,7 @@ import bisect
 import re
 import subprocess
 
-from tests._irdiff_dumps import dumps, run_cli, tool  # noqa: F401
+from tests._irdiff_dumps import run_cli, tool
 
 
 def test_split_is_lossless_and_parses(dumps, tmp_path):

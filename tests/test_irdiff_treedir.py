@@ -18,7 +18,7 @@ import pytest
 import irtools
 from irtools.errors import DumpError, UsageError
 from irtools.irdiff.treedir import GUESSED_WARNING, LOST_WARNING, TreeReader, tree_parts
-from tests._irdiff_dumps import dumps, run_cli, trees  # noqa: F401
+from tests._irdiff_dumps import run_cli
 
 
 def _texts(dump):

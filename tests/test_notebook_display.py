@@ -6,12 +6,11 @@ import re
 
 import pandas as pd
 import pytest
+from conftest import TRACY
 
 import irtools
-from conftest import TRACY
 from irtools.irdiff.diff import Diff
 from irtools.units import human_bytes, human_ns
-from tests._irdiff_dumps import dumps  # noqa: F401  (session fixture)
 
 
 def text_of(html: str) -> str:

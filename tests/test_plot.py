@@ -9,9 +9,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from conftest import TRACY  # noqa: E402
 
 import irtools  # noqa: E402
-from conftest import TRACY  # noqa: E402
 from irtools import plot  # noqa: E402
 from irtools.errors import UsageError  # noqa: E402
 

@@ -13,7 +13,6 @@ import pytest
 import irtools
 from irtools.errors import UsageError
 from irtools.run.layout import MANIFEST, SCHEMA, write_json
-from tests._irdiff_dumps import trees  # noqa: F401  (session fixture)
 
 
 def text_of(html: str) -> str:

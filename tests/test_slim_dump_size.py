@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import subprocess
 
-import irtools
 from _iree_tools import BACKEND_FLAGS, make_llama, tool
+
+import irtools
 
 
 def _dump_bytes(mlir, *extra) -> int:

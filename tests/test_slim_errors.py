@@ -14,7 +14,7 @@ import pytest
 import irtools
 import irtools._io
 from irtools.cli import main
-from irtools.errors import MlirError, OutputError
+from irtools.errors import MlirError
 
 GOOD = 'module {\n  util.global private @w = dense<"0x%s"> : tensor<512xf32>\n}\n' % ("3F800000" * 511 + "00000040")
 
@@ -134,8 +134,8 @@ def test_splats_small_and_unsupported_stay_inline(tmp_path):
     text = ('module {\n'
             '  util.global private @splat = dense<"0x3F800000"> : tensor<4096xf32>\n'
             '  util.global private @small = dense<"0x0000803F0000803F"> : tensor<2xf32>\n'
-            '  util.global private @bits = dense<"0x%s"> : tensor<4096xi1>\n'
-            '  util.global private @big = dense<"0x%s"> : tensor<1024xf32>\n}\n') % ("01" * 4096, "11" * 4096)
+            f'  util.global private @bits = dense<"0x{"01" * 4096}"> : tensor<4096xi1>\n'
+            f'  util.global private @big = dense<"0x{"11" * 4096}"> : tensor<1024xf32>\n}}\n')
     src.write_text(text)
     result = irtools.slim_mlir(src, tmp_path / "out.mlir")
     assert [(c.name, c.action) for c in result.constants] == [

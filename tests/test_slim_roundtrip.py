@@ -7,10 +7,9 @@ import re
 
 import numpy as np
 import pytest
+from _iree_tools import SHARED, compile_mlir, inline_weights, make_llama, random_inputs, run_function
 
 import irtools
-from _iree_tools import (SHARED, compile_mlir, inline_weights, make_llama, random_inputs,
-                         run_function)
 
 FIXTURES = ["a_mm_elem", "b_mlp3", "c_tfm_ext", "c_tfm_manual"]
 

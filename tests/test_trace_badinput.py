@@ -8,8 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from irtools.errors import (CorruptTrace, NotATrace, TraceError, TruncatedTrace,
-                            UnsupportedVersion)
+from irtools.errors import CorruptTrace, NotATrace, TraceError, TruncatedTrace, UnsupportedVersion
 from irtools.trace.reader import read_trace
 from tests import tracy_writer
 from tests.conftest import TRACY, run_cli

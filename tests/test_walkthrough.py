@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 
 import nbformat
-from nbclient import NotebookClient
-
 from conftest import REPO
+from nbclient import NotebookClient
 
 NOTEBOOK = REPO / "examples" / "walkthrough.ipynb"
 

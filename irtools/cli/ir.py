@@ -133,8 +133,8 @@ def _emit(rows, columns, fmt, table):
 
 
 def _passes(args):
-    from irtools.irdiff.dump import COLUMNS
     from irtools.irdiff import cached
+    from irtools.irdiff.dump import COLUMNS
     from irtools.render import progress_bar
     from irtools.render.ir import passes_table
 

@@ -31,9 +31,9 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from irtools.slim import rewrite as core
     from irtools.render import progress_bar, stdout_console
     from irtools.render.slim import constants_table, summary
+    from irtools.slim import rewrite as core
 
     if args.min_bytes < 1:
         raise UsageError("--min-bytes must be at least 1")

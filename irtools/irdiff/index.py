@@ -26,7 +26,8 @@ NO_HEADERS_FIX = ("make a dump with iree-compile --mlir-print-ir-after-all "
                   "(add --mlir-print-ir-before-all for exact changed flags) 2> dump.txt, "
                   "or use `irtools ir capture`")
 # The first op line of an op-scope snapshot: `util.func public @main(`, `module {`, ...
-_OP_LINE = re.compile(rb'^"?([A-Za-z_][\w.$-]*)"?(?:\s+(?:public|private|nested))*(?:\s+@("(?:[^"\\]|\\.)*"|[\w$.-]+))?')
+_OP_LINE = re.compile(rb'^"?([A-Za-z_][\w.$-]*)"?(?:\s+(?:public|private|nested))*'
+                      rb'(?:\s+@("(?:[^"\\]|\\.)*"|[\w$.-]+))?')
 
 
 @dataclass

@@ -16,7 +16,6 @@ from rich.console import Console
 from irtools.units import human_bytes, human_ns  # noqa: F401  (re-exported)
 
 
-
 def stdout_console(**kw) -> Console:
     return Console(soft_wrap=False, **kw)
 
@@ -41,8 +40,7 @@ def progress_bar(description: str, *, unit_bytes: bool = True, delay: float = 1.
     if not stream.isatty():
         yield lambda done, total, description=None: None
         return
-    from rich.progress import (BarColumn, DownloadColumn, Progress, TaskProgressColumn,
-                               TextColumn, TimeRemainingColumn)
+    from rich.progress import BarColumn, DownloadColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
     columns = [TextColumn("{task.description}"), BarColumn(), TaskProgressColumn()]
     if unit_bytes:

@@ -23,12 +23,12 @@ from pathlib import Path
 
 from irtools import __version__, driver
 from irtools._io import refuse_special
-from irtools.run.tracy_capture import _kill, capture, wait_for
 from irtools.errors import IrtoolsError, ToolFailed, UsageError
 from irtools.run.inputs import make_inputs
 from irtools.run.layout import MANIFEST, RUN_FILE, SCHEMA, write_json
 from irtools.run.signature import module_functions
 from irtools.run.targets import Target, parse_target
+from irtools.run.tracy_capture import _kill, capture, wait_for
 
 COMPILE_ONLY = ("cuda", "rocm")
 

@@ -62,7 +62,7 @@ class Policy:
     def keep(self, const: Constant, original) -> None:
         """The constant stays inline: `original` yields its text."""
 
-    def metadata(self, scanner: "Scanner") -> None:
+    def metadata(self, scanner: Scanner) -> None:
         """The input has a `{-#` section at the scanner's position; the default copies it."""
         scanner.copy_rest(self.text)
 

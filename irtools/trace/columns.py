@@ -29,7 +29,7 @@ class Columns:
     def __getitem__(self, name):
         return self.data[name]
 
-    def take(self, rows) -> "Columns":
+    def take(self, rows) -> Columns:
         """The rows at these positions, in this order."""
         rows = list(rows)
         return Columns({k: (v[rows] if hasattr(v, "dtype") else [v[i] for i in rows])

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import mmap
 import os
+import queue
 import struct
 import threading
-import queue
 
 from irtools._io import refuse_special
 from irtools.errors import CorruptTrace, NotATrace, TruncatedTrace

@@ -15,9 +15,9 @@ import zlib
 
 from irtools._io import atomic_output
 from irtools.errors import UsageError
+from irtools.trace import EXPORT_FORMATS as FORMATS
 from irtools.trace.model import CHUNK, Trace
 
-from irtools.trace import EXPORT_FORMATS as FORMATS
 PIECE = 1 << 16  # zones formatted as text at a time: about 13 MB of JSON
 _SUFFIXES = {"chrome-json": ".json.gz", "parquet": ".parquet", "csv": ".csv"}
 

@@ -13,14 +13,14 @@ import re
 import numpy as np
 
 from irtools.errors import UsageError
-from irtools.units import human_ns
-from irtools.trace.dispatch import is_dispatch, parse_dispatch
+from irtools.trace import GROUPINGS, SORTS  # noqa: F401  (re-exported)
 from irtools.trace.alloc import empty
 from irtools.trace.columns import Columns
+from irtools.trace.dispatch import is_dispatch, parse_dispatch
 from irtools.trace.model import CHUNK, Trace
 from irtools.trace.reader import SrcLocs
+from irtools.units import human_ns
 
-from irtools.trace import GROUPINGS, SORTS  # noqa: F401  (re-exported)
 try:
     from irtools.trace import _groups
 except ImportError:  # pragma: no cover - depends on the build; the numpy path stays

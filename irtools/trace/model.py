@@ -24,7 +24,7 @@ class Trace:
         self.data = data
 
     @classmethod
-    def open(cls, path, *, progress=None, tree: bool = True) -> "Trace":
+    def open(cls, path, *, progress=None, tree: bool = True) -> Trace:
         """Read a capture. With `tree=False` the zones' depth and parent are not
         kept (less memory for statistics); they are read again when needed."""
         return cls(read_trace(path, progress=progress, tree=tree))

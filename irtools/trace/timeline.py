@@ -13,7 +13,6 @@ import numpy as np
 
 from irtools.trace.alloc import empty
 
-
 # Offsets into the state array; see _timeline.c.
 REF, OUT, CAP, SP, STACKCAP, STATUS, VECS, HEAD = 0, 1, 2, 3, 4, 5, 6, 8
 NEED_BYTES, DONE, OUT_FULL, STACK_FULL = 0, 1, -1, -2

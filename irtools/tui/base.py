@@ -91,10 +91,13 @@ class BaseScreen(Screen):
         loading.start(group, what)
         app = self.app
 
-        def progress(done_, total, _last=[0.0]):
+        last = 0.0
+
+        def progress(done_, total):
+            nonlocal last
             now = time.monotonic()
-            if now - _last[0] >= 0.1:
-                _last[0] = now
+            if now - last >= 0.1:
+                last = now
                 app.call_from_thread(loading.update_progress, group, done_, total)
 
         def job():

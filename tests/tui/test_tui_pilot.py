@@ -31,9 +31,9 @@ def cells(table, column):
 def test_run_dispatch_history_diff_compare(runs):
     from textual.widgets import DataTable
 
-    from irtools.tui.rows import RowsView
     from irtools.tui.dispatch import DispatchScreen
     from irtools.tui.hotspots import HotspotsScreen
+    from irtools.tui.rows import RowsView
     from irtools.tui.viewers import DiffScreen, IRScreen
 
     async def script(app, pilot):
@@ -101,9 +101,8 @@ def test_two_run_directories_open_in_compare_mode(runs):
 
 
 def test_grouping_filter_sort_and_mouse():
-    from irtools.tui.rows import RowsView
-
     from irtools.tui.dispatch import DispatchScreen
+    from irtools.tui.rows import RowsView
 
     async def script(app, pilot):
         screen = app.screen
