@@ -107,7 +107,7 @@ def _open(path):
             # The index of a file is kept in the disk cache: the next command on the same
             # dump skips the reading (6 s on a 4.9 GB dump). A dump from stdin is not kept.
             dump = Dump.open(path, progress=progress) if stdin else \
-                cached.open_dump(path, progress=progress)
+                cached.open_cached_dump(path, progress=progress)
             stack.enter_context(dump)
         err = stderr_console()
         for warning in dump.warnings:

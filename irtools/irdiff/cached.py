@@ -28,7 +28,7 @@ def index(path, *, progress=None, lines: bool = False):
     return idx
 
 
-def open_dump(path, *, progress=None) -> Dump:
+def open_cached_dump(path, *, progress=None) -> Dump:
     return Dump(index(path, progress=progress))
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from irtools._io import refuse_special
 from irtools.errors import UsageError
-from irtools.tui.data import DumpData, TraceData
+from irtools.tui.loaders import DumpLoader, TraceLoader
 
 _TRACY_MAGICS = (b"tracy", b"tr\xfdP", b"tlZ\x04", b"tZst")
 _SNIFF = 4 << 20
@@ -21,8 +21,8 @@ _SNIFF = 4 << 20
 @dataclass
 class Source:
     label: str
-    trace: TraceData | None = None
-    dump: DumpData | None = None
+    trace: TraceLoader | None = None
+    dump: DumpLoader | None = None
     run: object = None             # a RunInfo when opened from a run directory
     group: int = 0                 # which PATH argument it came from
 
@@ -95,7 +95,7 @@ def open_paths(paths) -> Session:
         if is_run_dir(path):
             _add_runs(session, RunDir.open(path), group, len(paths) > 1)
         elif path.is_file() and (path.suffix == ".tracy" or is_tracy(path)):
-            session.sources.append(Source(path.name, trace=TraceData(path), group=group))
+            session.sources.append(Source(path.name, trace=TraceLoader(path), group=group))
         elif path.is_dir() or looks_like_dump(path):  # a dump, or a --mlir-print-ir-tree-dir
             loose_dumps.append((group, path))
         else:
@@ -103,7 +103,7 @@ def open_paths(paths) -> Session:
                              f"header in its first {_SNIFF >> 20} MiB)", path=raw)
     traced = [s for s in session.sources if s.trace is not None and s.dump is None]
     for group, path in loose_dumps:
-        data = DumpData(path, str(path))
+        data = DumpLoader(path, str(path))
         if traced:
             for s in traced:
                 s.dump = data
@@ -129,11 +129,11 @@ def _add_runs(session, rundir, group, prefix: bool):
         if dump is not None:
             data = dumps.get(os.fspath(dump))
             if data is None:
-                data = dumps[os.fspath(dump)] = DumpData(dump, _relative(dump, rundir.root))
+                data = dumps[os.fspath(dump)] = DumpLoader(dump, _relative(dump, rundir.root))
         if run.trace is None:
             continue
         label = f"{rundir.root.name}:{run.name}" if prefix else run.name
-        session.sources.append(Source(label, trace=TraceData(run.trace, run.profile), dump=data,
+        session.sources.append(Source(label, trace=TraceLoader(run.trace, run.profile), dump=data,
                                       run=run, group=group))
         added = True
     if not added:

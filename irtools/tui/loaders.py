@@ -30,7 +30,7 @@ class Profile:
         return 2 ** (i / BINS_PER_OCTAVE), 2 ** ((i + 1) / BINS_PER_OCTAVE)
 
 
-class TraceData:
+class TraceLoader:
     """A capture: its hotspot tables and per-name duration profiles."""
 
     def __init__(self, path, profile=None):
@@ -122,7 +122,7 @@ def name_profiles(trace) -> dict:
     return out
 
 
-class DumpData:
+class DumpLoader:
     """A print-ir dump. Its index and changed flags are cached on disk, histories per symbol.
 
     Each call reads through its own `Dump` (its own file handle), so that a long
