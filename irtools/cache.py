@@ -3,9 +3,11 @@
 Used by the TUI (traces and dumps) and by `irtools ir` (dump indexes, changed
 flags, histories).
 
-Entries are keyed by the input's real path, size and mtime (a folder's: those of
-all its files), the kind of result
-and its parameters, and the irtools version; a changed input simply misses.
+Entries are keyed by the input's resolved path, device, inode, size and mtime (a
+folder's: its own device and inode, and the count, sizes, inodes and newest mtime of
+all its files), the kind of result and its parameters, and the irtools version; a
+changed or replaced input simply misses. The same path typed from another folder is
+another file, and a file replaced by one of the same size and time is another inode.
 They are pickles in the user's own cache folder: a damaged or stale one is
 ignored and recomputed.
 """
@@ -16,6 +18,7 @@ import contextlib
 import hashlib
 import os
 import pickle
+import stat
 from pathlib import Path
 
 from irtools import __version__
@@ -33,11 +36,12 @@ def cache_dir() -> Path:
 
 
 def version(path) -> tuple:
-    """Size and mtime of a file; for a folder (a tree-dir dump), of all its files."""
-    if not os.path.isdir(path):
-        st = os.stat(path)
-        return st.st_size, st.st_mtime_ns
-    count = size = newest = 0
+    """Device, inode, size and mtime of a file; for a folder (a tree-dir dump), its own
+    device and inode and the count, sizes, inodes and newest mtime of all its files."""
+    st = os.stat(path)
+    if not stat.S_ISDIR(st.st_mode):
+        return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+    count = size = newest = inodes = 0
     folders = [path]
     while folders:
         with os.scandir(folders.pop()) as entries:
@@ -45,9 +49,10 @@ def version(path) -> tuple:
                 if e.is_dir(follow_symlinks=False):
                     folders.append(e.path)
                 else:
-                    st = e.stat()
-                    count, size, newest = count + 1, size + st.st_size, max(newest, st.st_mtime_ns)
-    return count, size, newest
+                    s = e.stat()
+                    count, size, newest = count + 1, size + s.st_size, max(newest, s.st_mtime_ns)
+                    inodes += s.st_ino
+    return st.st_dev, st.st_ino, count, size, newest, inodes
 
 
 def _entry(path, kind: str, params) -> Path:

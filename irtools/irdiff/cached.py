@@ -1,11 +1,13 @@
 """Dumps indexed once: a dump's index, changed flags and histories kept in the disk cache.
 
 Indexing reads the whole dump (6 s for the 4.9 GB single-file dump of the example
-model, warm); the index itself is small. Entries are keyed by the dump's path, size
-and mtime (see irtools.cache), so a dump that changes or grows is indexed again.
+model, warm); the index itself is small. Entries are keyed by the dump's resolved path,
+inode, size and mtime (see irtools.cache), so a dump that changes or grows is indexed again.
 """
 
 from __future__ import annotations
+
+import os
 
 from irtools import cache
 from irtools.errors import UsageError
@@ -20,6 +22,8 @@ def index(path, *, progress=None, lines: bool = False):
     fresh = idx is None
     if fresh:
         idx = scan(path, progress=progress)
+    else:  # stored by a command run elsewhere: read the file through the path given here
+        idx.path = os.fspath(path)
     if lines and not idx.lines_counted:
         count_lines(idx)
         fresh = True

@@ -90,7 +90,8 @@ def scan(path, *, progress=None, chunk=CHUNK, require=True) -> Index:
     called once per chunk."""
     path = os.fspath(path)
     if os.path.isdir(path):
-        parts, warnings = tree_parts(path)
+        # Absolute: the index is kept in the disk cache and read from other folders.
+        parts, warnings = tree_parts(os.path.abspath(path))
         idx = Index(path, sum(p.size for p in parts), parts=parts, warnings=warnings)
     else:
         refuse_special(path, DumpError)

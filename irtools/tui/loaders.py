@@ -66,7 +66,8 @@ class TraceLoader:
 
             # Keyed by both inputs: the profile's version, and the capture's here.
             frame = cache.cached(self.profile_path, "merged",
-                                 (self.path, cache.version(self.path), self_time),
+                                 (os.path.realpath(self.path), cache.version(self.path),
+                                  self_time),
                                  lambda: merge_profile(frame, dispatch_profile(self.profile_path)))
         return frame
 
