@@ -18,7 +18,9 @@ COMMANDS = ["run", "hotspots", "compare", "slim", "ir", "export", "tui"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from irtools.cli._args import Parser
+
+    parser = Parser(
         prog="irtools",
         description="Profile IREE models and navigate their compiler IR.",
     )

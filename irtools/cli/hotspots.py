@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from irtools.cli._args import count, regex
 from irtools.cli._common import FORMATS, emit, open_trace
 from irtools.trace import GROUPINGS, SORTS
 
@@ -24,8 +25,8 @@ def add_grouping_options(p):
                         "IREE dispatch, or dispatch op kind")
     p.add_argument("--self", dest="self_time", action="store_true",
                    help="use self time (span minus direct children)")
-    p.add_argument("--top", type=int, metavar="N", help="show the first N rows")
-    p.add_argument("--filter", metavar="REGEX", help="keep groups whose name matches")
+    p.add_argument("--top", type=count(1), metavar="N", help="show the first N rows")
+    p.add_argument("--filter", type=regex, metavar="REGEX", help="keep groups whose name matches")
     p.add_argument("--format", choices=FORMATS, default="table",
                    help="table for people; csv and json (times in integer ns) for scripts")
 

@@ -12,6 +12,7 @@ import sys
 import tempfile
 
 from irtools._io import refuse_special
+from irtools.cli._args import count, regex, seconds, seconds_value
 from irtools.errors import UsageError
 
 DUMP_HELP = "the dump file, a --mlir-print-ir-tree-dir folder, or '-' for standard input"
@@ -46,24 +47,24 @@ def add_parser(subparsers):
     p = command("passes", "one row per snapshot: pass, scope, size, whether it changed the IR", _passes)
     p.add_argument("dump", help=DUMP_HELP)
     p.add_argument("--changed", action="store_true", help="only snapshots whose pass changed the IR")
-    p.add_argument("--pass", dest="pass_re", metavar="REGEX", help="only passes matching REGEX")
+    p.add_argument("--pass", dest="pass_re", type=regex, metavar="REGEX", help="only passes matching REGEX")
     p.add_argument("--symbol", metavar="NAME", help="only snapshots scoped on @NAME")
     _format(p)
 
     p = command("diff", "diff two snapshots (by default A against the state before pass A)", _diff)
     p.add_argument("dump", help=DUMP_HELP)
-    p.add_argument("a", type=int, help="snapshot number")
-    p.add_argument("b", type=int, nargs="?", help="second snapshot number")
+    p.add_argument("a", type=count(0), help="snapshot number")
+    p.add_argument("b", type=count(0), nargs="?", help="second snapshot number")
     p.add_argument("--symbol", metavar="@NAME", help="diff only this function, dispatch or executable")
     p.add_argument("--strip-locs", action="store_true", help="drop loc(...) annotations")
     p.add_argument("--renumber", action="store_true", help="renumber SSA values and blocks")
     p.add_argument("--sort-attrs", action="store_true", help="ignore the order of attributes")
-    p.add_argument("-U", "--context", type=int, default=3, help="lines of context (default 3)")
+    p.add_argument("-U", "--context", type=count(0), default=3, help="lines of context (default 3)")
     p.add_argument("--side-by-side", action="store_true", help="two columns instead of a unified diff")
 
     p = command("show", "print a snapshot, or one symbol in it", _show)
     p.add_argument("dump", help=DUMP_HELP)
-    p.add_argument("n", type=int, help="snapshot number")
+    p.add_argument("n", type=count(0), help="snapshot number")
     p.add_argument("--symbol", metavar="@NAME")
 
     p = command("history", "the passes that changed one function, dispatch or executable", _history)
@@ -79,7 +80,8 @@ def add_parser(subparsers):
     p.add_argument("model", help="the .mlir input")
     p.add_argument("-o", "--output", metavar="DUMP", help="where the dump goes (required)")
     p.add_argument("--module-scope", action="store_true", help="print the whole module each time")
-    p.add_argument("--timeout", type=float, default=None, help="seconds before iree-compile is stopped")
+    p.add_argument("--timeout", type=seconds, default=None,
+                   help="seconds before iree-compile is stopped")
     p.add_argument("flags", nargs=argparse.REMAINDER, help="-- then iree-compile flags")
     return ir
 
@@ -215,7 +217,9 @@ def _split_capture_args(rest, output, module_scope, timeout=None):
         elif arg == "--module-scope":
             module_scope = True
         elif arg == "--timeout":
-            timeout = float(next(it, "0")) or None
+            timeout = seconds_value(next(it, ""), "--timeout")
+        elif arg.startswith("--timeout="):
+            timeout = seconds_value(arg.split("=", 1)[1], "--timeout")
         else:
             flags.append(arg)
     return flags, (output, module_scope, timeout)

@@ -6,6 +6,8 @@ import argparse
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+from irtools.cli._args import count, port, seconds, seed
+
 EXAMPLE = """\
 examples:
   irtools run model.mlir                                   # llvm-cpu, every exported function
@@ -32,9 +34,9 @@ def add_parser(sub):
     p.add_argument("--input", action="append", default=[], metavar="[FUNCTION:]VALUE",
                    help="an input in iree-run-module syntax (2x3xf32=1, @x.npy); without any, "
                         "seeded random inputs are made from each function's signature")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    p.add_argument("--seed", type=seed, default=0, help="seed of the random inputs (default 0)")
     mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--repeat", type=int, metavar="N",
+    mode.add_argument("--repeat", type=count(1), metavar="N",
                       help="call each function N times (iree-benchmark-module)")
     mode.add_argument("--benchmark", action="store_true",
                       help="run iree-benchmark-module with its own timing rules")
@@ -48,17 +50,17 @@ def add_parser(sub):
                    help="pass a flag to iree-compile (write --compile-flag=--iree-...)")
     p.add_argument("--run-flag", action="append", default=[], metavar="FLAG",
                    help="pass a flag to iree-run-module / iree-benchmark-module")
-    p.add_argument("--timeout", type=float, default=600, metavar="S",
+    p.add_argument("--timeout", type=seconds, default=600, metavar="S",
                    help="time limit of each captured run (default 600 s)")
-    p.add_argument("--compile-timeout", type=float, default=1800, metavar="S",
+    p.add_argument("--compile-timeout", type=seconds, default=1800, metavar="S",
                    help="time limit of each compile (default 1800 s)")
     p.add_argument("--sampling", action="store_true",
                    help="let Tracy sample call stacks (off by default: it inflates captures)")
-    p.add_argument("--port", type=int, metavar="PORT",
+    p.add_argument("--port", type=port, metavar="PORT",
                    help="the Tracy port (default: a free port for each capture)")
     p.add_argument("--no-profile", dest="profile", action="store_false",
                    help="do not record a HAL profile (.ireeprof)")
-    p.add_argument("--top", type=int, default=5, metavar="N",
+    p.add_argument("--top", type=count(0), default=5, metavar="N",
                    help="dispatches shown per run at the end (default 5; 0 for none)")
     p.set_defaults(func=run)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from irtools.cli._args import count
 from irtools.errors import UsageError
 
 EXAMPLES = """examples:
@@ -23,10 +24,10 @@ def add_parser(sub):
     p.add_argument("--params", metavar="OUT.irpa",
                    help="move the data into this parameter archive instead of resources")
     p.add_argument("--scope", default="model", help="parameter scope (default: model)")
-    p.add_argument("--min-bytes", type=int, default=1024,
+    p.add_argument("--min-bytes", type=count(1), default=1024,
                    help="leave constants smaller than this inline (default: 1024)")
     p.add_argument("--report", action="store_true", help="list the largest constants; write nothing")
-    p.add_argument("--top", type=int, default=20, help="rows in the report (default: 20)")
+    p.add_argument("--top", type=count(1), default=20, help="rows in the report (default: 20)")
     p.set_defaults(func=run)
 
 
@@ -35,8 +36,6 @@ def run(args) -> int:
     from irtools.render.slim import constants_table, summary
     from irtools.slim import rewrite as core
 
-    if args.min_bytes < 1:
-        raise UsageError("--min-bytes must be at least 1")
     if args.report == bool(args.output):
         raise UsageError("give either -o OUT.mlir or --report", fix="see irtools slim --help")
     if args.params and not args.output:

@@ -92,9 +92,12 @@ class Dump:
 
     def rows(self, *, changed=False, pass_re=None, symbol=None, progress=None) -> list:
         """One dict per snapshot with the COLUMNS keys, filtered as asked."""
+        try:
+            pattern = re.compile(pass_re) if pass_re else None
+        except re.error as err:
+            raise UsageError(f"bad pass regular expression {pass_re!r}: {err}") from None
         flags = self.flags(progress=progress)
         count_lines(self.index)
-        pattern = re.compile(pass_re) if pass_re else None
         symbol = symbol.lstrip("@") if symbol else None
         out = []
         for s in self.index.snapshots:

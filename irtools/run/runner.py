@@ -183,6 +183,9 @@ class Runner:
         if not self.model.is_file():
             raise UsageError("no such model file", path=str(self.model),
                              fix="pass an MLIR file (.mlir or .mlirbc)")
+        if self.out.exists() and not self.out.is_dir():
+            raise UsageError("the run directory is a file, not a folder", path=str(self.out),
+                             fix="choose another -o")
         if self.out.exists() and any(self.out.iterdir()):
             if not (self.options.replace and (self.out / MANIFEST).is_file()):
                 raise UsageError("the run directory exists and is not empty", path=str(self.out),
