@@ -45,11 +45,11 @@ def keep_lines(dump: Dump):
 
 def flags(dump: Dump, *, progress=None) -> list:
     """The dump's changed flags (computed once per dump version), seeded into `dump`."""
-    found = dump._flags or cache.load(dump.path, "dump-flags")
+    found = dump.known_flags or cache.load(dump.path, "dump-flags")
     if found is None:
         found = dump.flags(progress=progress)
         cache.store(dump.path, "dump-flags", (), found)
-    dump._flags = found
+    dump.known_flags = found
     return found
 
 

@@ -23,7 +23,7 @@ class Dump:
     def __init__(self, index):
         self.index = index
         self.path = index.path
-        self._flags = None
+        self.known_flags = None  # the changed flags once computed (irdiff.cached seeds them)
         self._file = None
 
     @classmethod
@@ -66,7 +66,7 @@ class Dump:
                 ("snapshots", f"{len(snaps):,} ({sum(s.when == 'after' for s in snaps):,} after, "
                               f"{sum(s.when == 'before' for s in snaps):,} before a pass)"),
                 ("passes", f"{len({s.pass_name for s in snaps}):,} distinct")]
-        if self._flags is not None or self.index.size <= self.FLAGS_IN_REPR:
+        if self.known_flags is not None or self.index.size <= self.FLAGS_IN_REPR:
             flags = self.flags()
             rows.append(("changed the IR", f"{flags.count(CHANGED):,} snapshots "
                                            f"({flags.count(UNKNOWN):,} unknown)"))
@@ -86,9 +86,9 @@ class Dump:
 
     # ---- the passes table ------------------------------------------------
     def flags(self, *, progress=None) -> list:
-        if self._flags is None:
-            self._flags = changed_flags(self.index, self.file(), progress=progress)
-        return self._flags
+        if self.known_flags is None:
+            self.known_flags = changed_flags(self.index, self.file(), progress=progress)
+        return self.known_flags
 
     def rows(self, *, changed=False, pass_re=None, symbol=None, progress=None) -> list:
         """One dict per snapshot with the COLUMNS keys, filtered as asked."""
@@ -193,9 +193,9 @@ class Dump:
             sym = None
         old_lines = list(normalise(self.lines(old, sym), options))
         new_lines = list(normalise(self.lines(new, sym), options))
-        return Diff(self._label(old), self._label(new), old_lines, new_lines, options.context)
+        return Diff(self.label(old), self.label(new), old_lines, new_lines, options.context)
 
-    def _label(self, n):
+    def label(self, n):
         s = self.snapshot(n)
         return f"#{n} {s.when} {s.pass_name}" + (f" @{s.symbol}" if s.symbol else "")
 

@@ -108,8 +108,7 @@ def timeline(trace, *, top: int = 8, names=None, start_ns=None, end_ns=None, ax=
     from irtools.trace.hotspots import hotspots
     from irtools.trace.model import Trace
 
-    if not isinstance(trace, Trace):
-        trace = Trace.open(trace)
+    trace = Trace.of(trace)
     if names is None:
         names = hotspots(trace, by="dispatch", top=top)["name"].tolist()
         if not names:

@@ -28,7 +28,7 @@ from irtools.run.inputs import make_inputs
 from irtools.run.layout import MANIFEST, RUN_FILE, SCHEMA, write_json
 from irtools.run.signature import module_functions
 from irtools.run.targets import Target, parse_target
-from irtools.run.tracy_capture import _kill, capture, wait_for
+from irtools.run.tracy_capture import capture, kill_group, wait_for
 
 COMPILE_ONLY = ("cuda", "rocm")
 
@@ -124,7 +124,7 @@ def run_logged(argv, log: Path, *, timeout: float, what: str, started=None) -> f
                 started()
             rc = wait_for(proc, timeout)
         finally:
-            _kill(proc)
+            kill_group(proc)
         if rc is None:
             raise ToolFailed(f"{what} did not finish within {timeout:g} s; see {log}", argv=argv,
                              fix="raise --timeout, or check the model")

@@ -32,7 +32,7 @@ def _killpg(proc: subprocess.Popen):
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def _kill(proc: subprocess.Popen | None):
+def kill_group(proc: subprocess.Popen | None):
     """Kill the process group of `proc`, if still running, and reap it."""
     if proc is None or proc.poll() is not None:
         return
@@ -85,8 +85,8 @@ def capture(argv, output, *, timeout: float = 600, sampling: bool = False, env=N
                                      ) from None
                 raise
     finally:
-        _kill(run)
-        _kill(cap)
+        kill_group(run)
+        kill_group(cap)
     if run_rc != 0:
         raise ToolFailed(f"{Path(argv[0]).name} failed with exit code {run_rc}: "
                          f"{driver.tail(run_log.read_text(errors='replace'))}",

@@ -156,7 +156,7 @@ def _keys_from(path, offset, scanner_cls) -> set[str]:
     scanner = scanner_cls(path, Policy(), None)
     with open(path, "rb") as f:
         f.seek(offset)
-        scanner._file, scanner.base, scanner.total = f, offset, os.path.getsize(path)
+        scanner.start_at(f, offset)
         scanner.more()
         copier = SectionCopier(scanner, lambda data: None)
         copier.run()

@@ -92,6 +92,10 @@ class Scanner:
         self.progress(min(self.base + len(self.buf), self.total), self.total)
         return bool(data)
 
+    def start_at(self, file, offset: int):
+        """Read from the open `file`, positioned at `offset`, instead of from the start."""
+        self._file, self.base, self.total = file, offset, os.fstat(file.fileno()).st_size
+
     def _fill(self, n):
         """Read on until `n` bytes follow the position (or the file ends)."""
         while len(self.buf) - self.pos < n and self.more():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from irtools.trace.hotspots import _as_trace, hotspots
+from irtools.trace.hotspots import hotspots
+from irtools.trace.model import Trace
 
 _KEEP = ("count", "total_ns", "mean_ns")
 
@@ -17,7 +18,7 @@ def compare(a, b, *, by: str = "name", self_time: bool = False, top: int | None 
     (suffixed with `labels`), `delta_ns` (total b - total a), `ratio` (total
     b / total a) and `mean_ratio`. A group missing on one side counts as 0.
     """
-    ta, tb = _as_trace(a, progress), _as_trace(b, progress)
+    ta, tb = Trace.of(a, progress=progress), Trace.of(b, progress=progress)
     ha = hotspots(ta, by=by, self_time=self_time, filter=filter)
     hb = hotspots(tb, by=by, self_time=self_time, filter=filter)
     merged = compare_frames(ha, hb, by=by, top=top, labels=labels)

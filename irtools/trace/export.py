@@ -99,8 +99,7 @@ def export(trace, output=None, fmt: str | None = None, *, progress=None,
     bounds the memory of the Python strings, and CHUNK (a row group) for Parquet.
     """
     fmt = check(output, fmt)
-    if not isinstance(trace, Trace):
-        trace = Trace.open(trace)
+    trace = Trace.of(trace)
     output = os.fspath(output) if output else default_output(trace.path, fmt)
     with atomic_output(output, inputs=[trace.path]) as handle:
         if fmt == "parquet":

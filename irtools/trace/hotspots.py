@@ -35,10 +35,6 @@ STAT_COLUMNS = ["count", "total_ns", "mean_ns", "median_ns", "min_ns", "max_ns",
                 "p90_ns", "p99_ns", "share"]
 
 
-def _as_trace(trace, progress=None) -> Trace:
-    return trace if isinstance(trace, Trace) else Trace.open(trace, progress=progress)
-
-
 def zone_selection(trace: Trace, thread=None) -> list[slice]:
     """The zone index ranges of the threads asked for (all threads by default)."""
     threads = trace.data.zone_threads
@@ -354,7 +350,7 @@ def rank(trace, *, by: str = "name", self_time: bool = False, sort: str = "total
             pattern = re.compile(filter)
         except re.error as err:
             raise UsageError(f"bad --filter regular expression {filter!r}: {err}") from None
-    trace = _as_trace(trace, progress)
+    trace = Trace.of(trace, progress=progress)
     warning = vmvx_warning(trace) if by in ("dispatch", "op") else None
     _keys, labels, stats = group_stats(trace, by=by, self_time=self_time, thread=thread,
                                        consume=consume)

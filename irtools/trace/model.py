@@ -29,6 +29,11 @@ class Trace:
         kept (less memory for statistics); they are read again when needed."""
         return cls(read_trace(path, progress=progress, tree=tree))
 
+    @classmethod
+    def of(cls, trace, *, progress=None) -> Trace:
+        """`trace` itself if it is a Trace, else the capture at that path, read."""
+        return trace if isinstance(trace, cls) else cls.open(trace, progress=progress)
+
     def ensure_tree(self):
         if not self.data.zones.tree:
             self.data = read_trace(self.path, tree=True)

@@ -157,7 +157,7 @@ class DumpLoader:
 
         with self._dump(progress) as dump:
             if self._flags is not None:
-                dump._flags = self._flags
+                dump.known_flags = self._flags
             self._flags = cached.flags(dump, progress=progress)
             return dump.rows()
 
@@ -177,4 +177,4 @@ class DumpLoader:
             return dump.diff(a, b, symbol=symbol, options=options)
 
     def snapshot_label(self, n) -> str:
-        return self._dump()._label(n)
+        return self._dump().label(n)
