@@ -43,6 +43,16 @@ class IrtoolsError(Exception):
         return (": ".join(where) + ": " + text) if where else text
 
 
+def json_kind(value) -> str:
+    """How a JSON value is named in a message: "null", "a list", "a number"..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    names = {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number"}
+    return names.get(type(value), type(value).__name__)
+
+
 class UsageError(IrtoolsError):
     """The command line asks for something that cannot be done."""
 
@@ -77,6 +87,10 @@ class DumpError(IrtoolsError):
 
 class MlirError(IrtoolsError):
     """An MLIR file could not be read or rewritten."""
+
+
+class RunDirError(IrtoolsError):
+    """A run directory's manifest.json or run.json is damaged or not irtools' own."""
 
 
 class OutputError(IrtoolsError):

@@ -56,7 +56,8 @@ BAD = [
 
 
 @pytest.mark.parametrize("base,option,value", BAD, ids=[f"{b[0]} {o} {v}" for b, o, v in BAD])
-def test_a_bad_value_is_one_usage_line(base, option, value):
+def test_a_bad_value_is_one_usage_line(base, option, value, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)   # a value taken by mistake must not run into the checkout
     line = parse_error(*base, f"{option}={value}", *([MODEL] if base[:2] == ["ir", "capture"] else []))
     assert option in line
 

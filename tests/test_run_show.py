@@ -12,7 +12,8 @@ import pytest
 
 import irtools
 from irtools.errors import UsageError
-from irtools.run.layout import MANIFEST, SCHEMA, write_json
+from irtools.run.layout import MANIFEST, write_json
+from irtools.run.manifest import SCHEMA
 
 
 def text_of(html: str) -> str:

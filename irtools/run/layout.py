@@ -21,11 +21,11 @@ from pathlib import Path
 
 from irtools._io import atomic_output
 from irtools.errors import UsageError
+from irtools.run.manifest import check_manifest, check_run_file, read_json
 from irtools.trace.dispatch import executable_of
 
 MANIFEST = "manifest.json"
 RUN_FILE = "run.json"
-SCHEMA = 1
 
 
 @dataclass
@@ -102,19 +102,6 @@ def is_run_dir(path) -> bool:
     return path.is_dir() and ((path / MANIFEST).is_file() or (path / RUN_FILE).is_file())
 
 
-def _read_json(path: Path) -> dict:
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except json.JSONDecodeError as err:
-        raise UsageError(f"not valid JSON: {err.msg}", path=str(path), line=err.lineno,
-                         fix="the run directory is damaged; rerun `irtools run`") from None
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        raise UsageError("not an irtools run manifest (schema 1)", path=str(path),
-                         fix="rerun `irtools run` with this version of irtools")
-    return data
-
-
 def run_info(root: Path, entry: dict) -> RunInfo:
     return RunInfo(name=entry["name"], target=entry["target"], backend=entry["backend"],
                    device=entry["device"], function=entry["function"], status=entry["status"],
@@ -144,11 +131,12 @@ class RunDir:
     def open(cls, path) -> RunDir:
         path = Path(path)
         if (path / MANIFEST).is_file():
-            return cls(path, _read_json(path / MANIFEST))
+            return cls(path, check_manifest(read_json(path / MANIFEST), path / MANIFEST))
         if (path / RUN_FILE).is_file():
-            entry = _read_json(path / RUN_FILE)
-            root = (path / entry["root"]).resolve()
-            return cls(root, _read_json(root / MANIFEST), only=entry["name"])
+            entry = read_json(path / RUN_FILE, "an irtools run.json (schema 1)")
+            root = check_run_file(entry, path / RUN_FILE)
+            manifest = check_manifest(read_json(root / MANIFEST), root / MANIFEST)
+            return cls(root, manifest, only=entry["name"])
         raise UsageError("not a run directory (no manifest.json)", path=str(path),
                          fix="pass a directory written by `irtools run`, or a .tracy file")
 

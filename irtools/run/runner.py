@@ -25,7 +25,8 @@ from irtools import __version__, driver
 from irtools._io import refuse_special
 from irtools.errors import IrtoolsError, ToolFailed, UsageError
 from irtools.run.inputs import make_inputs
-from irtools.run.layout import MANIFEST, RUN_FILE, SCHEMA, write_json
+from irtools.run.layout import MANIFEST, RUN_FILE, write_json
+from irtools.run.manifest import SCHEMA
 from irtools.run.signature import module_functions
 from irtools.run.targets import Target, parse_target
 from irtools.run.tracy_capture import capture, kill_group, wait_for

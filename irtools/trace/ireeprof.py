@@ -10,36 +10,74 @@ import json
 import os
 
 from irtools._io import refuse_special
-from irtools.errors import ProfileError
+from irtools.errors import ProfileError, json_kind
 
 GROUP_TYPES = ("host_dispatch_group", "dispatch_group")
+JSONL = "iree-profile dispatch --format=jsonl output"
+# The fields of a dispatch group that irtools reads, and their JSON types.
+_COUNTS = ("count", "total_ns", "total_tile_count", "total_tile_duration_sum_ns")
 
 
 def profile_records(path) -> list[dict]:
+    """The records of a profile: a .ireeprof bundle (through iree-profile) or its JSONL.
+
+    Each line must be a JSON object; a dispatch group must have a text `key` and
+    whole, non-negative counts and times. A line that is not gives a ProfileError
+    with its number."""
     path = os.fspath(path)
     refuse_special(path, ProfileError)
     if not os.path.isfile(path):
         raise ProfileError("no such file", path=path, fix="pass a .ireeprof bundle")
+    if os.path.getsize(path) == 0:
+        raise ProfileError("the file is empty", path=path,
+                           expected="a .ireeprof bundle or " + JSONL)
     with open(path, "rb") as f:
         head = f.read(1)
+    where = ""
     if head == b"{":
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        with open(path, "rb") as f:
+            lines = f.read().split(b"\n")
     else:
         from irtools import driver
+        from irtools.errors import ToolFailed
 
         argv = [driver.find_tool("iree-profile"), "dispatch", "--format=jsonl", path]
-        text = driver.run_tool(argv, timeout=300).stdout
-    records = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
         try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError as err:
-            raise ProfileError(f"not JSON: {err.msg}", path=path, line=number,
-                               expected="iree-profile --format=jsonl output") from None
+            lines = driver.run_tool(argv, timeout=300).stdout.encode().split(b"\n")
+        except ToolFailed as err:
+            raise ProfileError(f"iree-profile cannot read it: {err.stderr_tail or err}", path=path,
+                               expected="a .ireeprof bundle written by --device_profiling_output",
+                               fix="record the profile again, or pass iree-profile's JSONL") from None
+        where = " of iree-profile's output"
+    records = []
+    for number, raw in enumerate(lines, 1):
+        if raw.strip():
+            records.append(_record(raw, path, number, where))
     return records
+
+
+def _record(raw: bytes, path, number: int, where: str) -> dict:
+    def bad(problem):
+        return ProfileError(problem + where, path=path, line=number, expected=JSONL)
+
+    try:
+        record = json.loads(raw)
+    except UnicodeDecodeError:
+        raise bad("not UTF-8 text") from None
+    except json.JSONDecodeError as err:
+        raise bad(f"not JSON: {err.msg}") from None
+    if not isinstance(record, dict):
+        raise bad(f"{json_kind(record)}, not an object")
+    if record.get("type") in GROUP_TYPES:
+        if not isinstance(record.get("key"), str):
+            raise bad(f"a {record['type']} without a text 'key'")
+        for name in _COUNTS:
+            value = record.get(name, 0)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise bad(f"'{name}' is {json.dumps(value)[:40]}, not a whole number >= 0")
+        if not isinstance(record.get("timing_source", ""), str):
+            raise bad("'timing_source' is not text")
+    return record
 
 
 def dispatch_profile(path):
