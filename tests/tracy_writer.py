@@ -45,3 +45,40 @@ def encode(payload: bytes, path, *, compression="zstd", streams=1, legacy=False)
     with open(path, "wb") as f:
         f.write(out)
     return path
+
+
+def srcloc_table(payload: bytes, path) -> tuple[int, int, list[int]]:
+    """Where the static source locations start in a capture's decoded payload: (offset of
+    their count, record size, the expand table: srcloc id k -> the key of record ...)."""
+    from unittest import mock
+
+    from irtools.trace import reader
+
+    seen = {}
+    read = reader._Reader.read_srclocs
+
+    def spy(self, ptr_to_index):
+        seen["at"] = self.s.offset
+        return read(self, ptr_to_index)
+
+    with mock.patch.object(reader._Reader, "read_srclocs", spy):
+        reader.read_trace(path, tree=False)
+    at, size = seen["at"], reader._SRCLOC_KEYED.itemsize
+    (n,) = struct.unpack_from("<Q", payload, at)
+    expand_at = at + 8 + n * size
+    (m,) = struct.unpack_from("<Q", payload, expand_at)
+    return at, size, list(struct.unpack_from(f"<{m}Q", payload, expand_at + 8))
+
+
+def duplicate_srcloc(path, out, first: int, second: int, **encode_options):
+    """A copy of a real capture in which static srcloc id `second` prints exactly as
+    `first` (name, function, file, line, colour): what two instantiations of a C++
+    template with a ZoneScoped give. Zones and ids stay as captured."""
+    payload = bytearray(decode(path))
+    at, size, expand = srcloc_table(payload, path)
+    (n,) = struct.unpack_from("<Q", payload, at)
+    records = {struct.unpack_from("<Q", payload, at + 8 + i * size)[0]: at + 8 + i * size
+               for i in range(n)}
+    src, dst = records[expand[first]], records[expand[second]]
+    payload[dst + 8:dst + size] = payload[src + 8:src + size]
+    return encode(bytes(payload), out, **encode_options)

@@ -8,6 +8,9 @@ from irtools.trace.hotspots import hotspots
 from irtools.trace.model import Trace
 
 _KEEP = ("count", "total_ns", "mean_ns")
+# A source location's identity across captures: its ids are per capture, and two
+# of them may print the same name, file and line (see Trace.srcloc_instance).
+SRCLOC_KEY = ["name", "src_file", "src_line", "src_function", "src_color", "src_instance"]
 
 
 def compare(a, b, *, by: str = "name", self_time: bool = False, top: int | None = None,
@@ -30,8 +33,7 @@ def compare_frames(ha, hb, *, by: str = "name", top: int | None = None, labels=(
     """`compare` on two hotspot tables already made (e.g. merged with HAL profiles)."""
     from irtools.notebook.display import as_table
 
-    key = ["op"] if by == "op" else (["name", "src_file", "src_line"] if by == "srcloc"
-                                     else ["name"])
+    key = ["op"] if by == "op" else (SRCLOC_KEY if by == "srcloc" else ["name"])
     la, lb = labels
     left = ha[key + list(_KEEP)].rename(columns={c: f"{c}_{la}" for c in _KEEP})
     right = hb[key + list(_KEEP)].rename(columns={c: f"{c}_{lb}" for c in _KEEP})

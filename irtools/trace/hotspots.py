@@ -115,6 +115,11 @@ class _Keys:
                 "name": [t.name_of(c) for c in t.srcloc_display[keys]],
                 "src_file": [t.name_of(t.canonical[c]) if c >= 0 else "" for c in s.file[keys]],
                 "src_line": s.line[keys].astype(np.int64),
+                # What else tells source locations apart (see Trace.srcloc_instance).
+                "src_function": [t.name_of(t.canonical[c]) if c >= 0 else ""
+                                 for c in s.function[keys]],
+                "src_color": s.color[keys].astype(np.int64),
+                "src_instance": t.srcloc_instance[keys],
             }
         if self.by == "op":
             return {"op": [self.op_names[k] for k in keys]}

@@ -106,6 +106,27 @@ class Trace:
         s: SrcLocs = self.data.srclocs
         return self.canonical[np.where(s.name >= 0, s.name, s.function)]
 
+    @functools.cached_property
+    def srcloc_instance(self) -> np.ndarray:
+        """Per srcloc slot: how many source locations before it (in slot order) have
+        the same name, function, file, line and colour; 0 for most.
+
+        Tracy keeps two source locations apart that print the same, e.g. one
+        `ZoneScoped` in a template instantiated twice; their ids are this
+        capture's own, so comparing captures pairs them by these fields and this
+        number instead (see `compare`).
+        """
+        s: SrcLocs = self.data.srclocs
+        canon = self.canonical
+        instance = np.zeros(len(s.known), np.int64)
+        seen: dict = {}
+        for slot in np.flatnonzero(s.known).tolist():
+            fields = (canon[s.name[slot]], canon[s.function[slot]], canon[s.file[slot]],
+                      int(s.line[slot]), int(s.color[slot]))
+            instance[slot] = seen.get(fields, 0)
+            seen[fields] = instance[slot] + 1
+        return instance
+
     def name_of(self, code: int) -> str:
         return self.strings[code] if 0 <= code < len(self.strings) else "<unknown>"
 
