@@ -1,0 +1,294 @@
+"""Fingerprints, pairing and statistics of experiments, on small inputs (no IREE tools).
+
+The fingerprint tests use executable sources in the form iree-compile dumps them
+(--iree-hal-dump-executable-sources-to), cut down; test_experiment_iree.py checks
+the same properties on sources the real compiler wrote.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from irtools.experiment.fingerprint import fingerprint_text
+from irtools.experiment.pairing import coverage, pair
+from irtools.experiment.stats import (FASTER, SAME, SLOWER, UNKNOWN, _u_distribution, adjust,
+                                      shift, verdict)
+
+MATMUL = """\
+hal.executable public @prefill_dispatch_2 {
+  hal.executable.variant public @embedded_elf_x86_64 target(<"llvm-cpu", "embedded-elf-x86_64", {cpu = "CPU", native_vector_size = 32 : i64}>) {
+    hal.executable.export public @prefill_dispatch_2_matmul_32x128x128_f32 ordinal(0) layout(#hal.pipeline.layout<constants = 2, bindings = [#hal.pipeline.binding<storage_buffer, ReadOnly>, #hal.pipeline.binding<storage_buffer>]>) count(%arg0: !hal.device) -> (index, index, index) {
+      %x, %y, %z = iree_tensor_ext.dispatch.workgroup_count_from_slice()
+      hal.return %x, %y, %z : index, index, index
+    }
+    builtin.module {
+      func.func @prefill_dispatch_2_matmul_32x128x128_f32() {
+        %cst = arith.constant 0.000000e+00 : f32
+        %c16384 = arith.constant OFFSET : index
+        %0 = hal.interface.constant.load layout(<constants = 2, bindings = [#hal.pipeline.binding<storage_buffer, ReadOnly>, #hal.pipeline.binding<storage_buffer>]>) ordinal(0) : i32
+        %1 = arith.index_castui %0 : i32 to index
+        %2:1 = util.assume.int 
+            %1[<umin = 262656, umax = 262656, udiv = 262656>, <umin = 328192, umax = 328192, udiv = 328192>]
+          : index
+        %5 = hal.interface.binding.subspan layout(<constants = 2, bindings = [#hal.pipeline.binding<storage_buffer, ReadOnly>, #hal.pipeline.binding<storage_buffer>]>) binding(0) alignment(64) offset(%c16384) flags(ReadOnly) : !iree_tensor_ext.dispatch.tensor<readonly:tensor<32x128xf32>>
+        %6 = hal.interface.binding.subspan layout(<constants = 2, bindings = [#hal.pipeline.binding<storage_buffer, ReadOnly>, #hal.pipeline.binding<storage_buffer>]>) binding(0) alignment(64) offset(%2#0) flags(ReadOnly) : !iree_tensor_ext.dispatch.tensor<readonly:tensor<128x128xf32>>
+        %7 = hal.interface.binding.subspan layout(<constants = 2, bindings = [#hal.pipeline.binding<storage_buffer, ReadOnly>, #hal.pipeline.binding<storage_buffer>]>) binding(1) alignment(64) offset(%2#0) : !iree_tensor_ext.dispatch.tensor<writeonly:tensor<32x128xf32>>
+        %8 = iree_tensor_ext.dispatch.tensor.load %5, offsets = [0, 0], sizes = [32, 128], strides = [1, 1] : !iree_tensor_ext.dispatch.tensor<readonly:tensor<32x128xf32>> -> tensor<32x128xf32>
+        %9 = iree_tensor_ext.dispatch.tensor.load %6, offsets = [0, 0], sizes = [128, 128], strides = [1, 1] : !iree_tensor_ext.dispatch.tensor<readonly:tensor<128x128xf32>> -> tensor<128x128xf32>
+        %10 = tensor.empty() : tensor<32x128xf32>
+        %11 = linalg.fill ins(%cst : f32) outs(%10 : tensor<32x128xf32>) -> tensor<32x128xf32>
+        %12 = linalg.matmul ins(%8, %9 : tensor<32x128xf32>, tensor<128x128xf32>) outs(%11 : tensor<32x128xf32>) -> tensor<32x128xf32>
+        iree_tensor_ext.dispatch.tensor.store %12, %7, offsets = [0, 0], sizes = [32, 128], strides = [1, 1] : tensor<32x128xf32> -> !iree_tensor_ext.dispatch.tensor<writeonly:tensor<32x128xf32>>
+        return
+      }
+    }
+  }
+}
+"""
+
+# A reduction then an elementwise op (RMSNorm), alone or fused after a gather.
+NORM_OPS = """\
+        %R = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%IN : tensor<32x128xf32>) outs(%F : tensor<32xf32>) {
+        ^bb0(%in: f32, %out: f32):
+          %a1 = arith.mulf %in, %in : f32
+          %a2 = arith.addf %a1, %out : f32
+          linalg.yield %a2 : f32
+        } -> tensor<32xf32>
+        %E = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%IN, %R : tensor<32x128xf32>, tensor<32xf32>) outs(%T : tensor<32x128xf32>) {
+        ^bb0(%in: f32, %in_2: f32, %out: f32):
+          %b1 = arith.divf %in_2, %cst_0 : f32
+          %b2 = arith.mulf %in, %b1 : f32
+          linalg.yield %b2 : f32
+        } -> tensor<32x128xf32>
+"""
+GATHER_OP = """\
+        %G = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%TOK : tensor<32xi32>) outs(%T : tensor<32x128xf32>) {
+        ^bb0(%in: i32, %out: f32):
+          %g1 = arith.index_cast %in : i32 to index
+          %g2 = arith.minui %g1, %c511 : index
+          %g3 = linalg.index 1 : index
+          %extracted = tensor.extract %TABLE[%g2, %g3] : tensor<512x128xf32>
+          linalg.yield %extracted : f32
+        } -> tensor<32x128xf32>
+"""
+
+
+def _executable(name, body):
+    return (f"hal.executable public @{name} {{\n  hal.executable.variant public @v target(<\"llvm-cpu\">) {{\n"
+            f"    builtin.module {{\n      func.func @{name}() {{\n{body}        return\n      }}\n"
+            f"    }}\n  }}\n}}\n")
+
+
+def _norm(name, *, gather=False, order=("cst", "c511")):
+    consts = {"cst": "        %cst_0 = arith.constant 1.280000e+02 : f32\n",
+              "c511": "        %c511 = arith.constant 511 : index\n"}
+    body = "".join(consts[c] for c in order)
+    body += ("        %TABLE = iree_tensor_ext.dispatch.tensor.load %b0, offsets = [0, 0], sizes = [512, 128], strides = [1, 1] : !iree_tensor_ext.dispatch.tensor<readonly:tensor<512x128xf32>> -> tensor<512x128xf32>\n"
+             "        %TOK = iree_tensor_ext.dispatch.tensor.load %b1, offsets = [0], sizes = [32], strides = [1] : !iree_tensor_ext.dispatch.tensor<readonly:tensor<32xi32>> -> tensor<32xi32>\n"
+             if gather else
+             "        %IN = iree_tensor_ext.dispatch.tensor.load %b0, offsets = [0, 0], sizes = [32, 128], strides = [1, 1] : !iree_tensor_ext.dispatch.tensor<readonly:tensor<32x128xf32>> -> tensor<32x128xf32>\n")
+    body += "        %T = tensor.empty() : tensor<32x128xf32>\n        %F = tensor.empty() : tensor<32xf32>\n"
+    if gather:
+        body += GATHER_OP.replace("%G =", "%IN =")
+    body += NORM_OPS
+    return _executable(name, body)
+
+
+def _gather(name):
+    body = ("        %c511 = arith.constant 511 : index\n"
+            "        %TABLE = iree_tensor_ext.dispatch.tensor.load %b0, offsets = [0, 0], sizes = [512, 128], strides = [1, 1] : !iree_tensor_ext.dispatch.tensor<readonly:tensor<512x128xf32>> -> tensor<512x128xf32>\n"
+            "        %TOK = iree_tensor_ext.dispatch.tensor.load %b1, offsets = [0], sizes = [32], strides = [1] : !iree_tensor_ext.dispatch.tensor<readonly:tensor<32xi32>> -> tensor<32xi32>\n"
+            "        %T = tensor.empty() : tensor<32x128xf32>\n" + GATHER_OP)
+    return _executable(name, body)
+
+
+def fp(text):
+    (only,) = fingerprint_text(text.splitlines()).values()
+    return only
+
+
+def matmul(offset="16384", name="prefill_dispatch_2_matmul_32x128x128_f32", cpu="CPU"):
+    return MATMUL.replace("OFFSET", offset).replace("prefill_dispatch_2_matmul_32x128x128_f32", name) \
+        .replace("@prefill_dispatch_2 ", "@" + name.rsplit("_", 3)[0] + " ").replace('"CPU"', f'"{cpu}"')
+
+
+def test_names_locations_and_target_do_not_count():
+    base = fp(matmul())
+    renamed = matmul(name="decode_dispatch_7_matmul_32x128x128_f32", cpu="generic")
+    renamed = renamed.replace("%12", "%result").replace("%8", "%lhs").replace(
+        "linalg.matmul ins(%lhs, %9", 'linalg.matmul ins(%lhs, %9').replace(
+        "-> tensor<32x128xf32>\n        iree_tensor_ext.dispatch.tensor.store",
+        'loc("model.py":3:1) -> tensor<32x128xf32>\n        iree_tensor_ext.dispatch.tensor.store')
+    other = fp(renamed)
+    assert other.name == "decode_dispatch_7_matmul_32x128x128_f32"
+    assert (other.source, other.compute, other.ops) == (base.source, base.compute, base.ops)
+    assert base.summary == ("linalg.matmul 32x128 128x128 -> 32x128",)
+
+
+def test_offsets_change_the_source_not_the_computation():
+    a, b = fp(matmul("16384")), fp(matmul("32768"))
+    assert a.source != b.source
+    assert (a.compute, a.ops) == (b.compute, b.ops)
+
+
+def test_shapes_and_constants_count():
+    base = fp(matmul())
+    wider = fp(matmul().replace("32x128xf32", "64x128xf32"))
+    assert base.compute != wider.compute and base.ops != wider.ops
+    other_init = fp(matmul().replace("0.000000e+00 : f32", "1.000000e+00 : f32"))
+    assert other_init.compute != base.compute
+    # The fill is not a root op: its constant is not in `ops`.
+    assert other_init.ops == base.ops
+
+
+def test_constant_order_does_not_count():
+    a = fp(_norm("x_dispatch_1_reduction_32x128_f32", gather=True, order=("cst", "c511")))
+    b = fp(_norm("x_dispatch_1_reduction_32x128_f32", gather=True, order=("c511", "cst")))
+    assert a.source != b.source
+    assert a.compute == b.compute and a.ops == b.ops
+
+
+def test_fused_dispatch_holds_the_ops_of_its_parts():
+    gather, norm = fp(_gather("x_dispatch_0_elementwise_32x128")), fp(_norm("x_dispatch_1_reduction_32x128"))
+    fused = fp(_norm("x_dispatch_0_reduction_32x128", gather=True))
+    assert len(gather.ops) == 1 and len(norm.ops) == 2
+    assert fused.op_set == gather.op_set | norm.op_set
+
+
+def test_unparsable_text_gives_no_fingerprints():
+    assert fingerprint_text(["not mlir at all", "}"]) == {}
+    assert fingerprint_text([]) == {}
+
+
+# -- pairing -------------------------------------------------------------------------
+
+def _side(**texts):
+    return {name: fp(text) for name, text in texts.items()}
+
+
+def test_pairing_renumbered_dispatches_and_a_merge():
+    a = {"p_dispatch_0_elementwise_32x128_f32": fp(_gather("p_dispatch_0_elementwise_32x128_f32")),
+         "p_dispatch_1_reduction_32x128_f32": fp(_norm("p_dispatch_1_reduction_32x128_f32")),
+         "p_dispatch_2_matmul_32x128x128_f32": fp(matmul("16384", "p_dispatch_2_matmul_32x128x128_f32"))}
+    b = {"p_dispatch_0_reduction_32x128_f32": fp(_norm("p_dispatch_0_reduction_32x128_f32", gather=True)),
+         "p_dispatch_1_matmul_32x128x128_f32": fp(matmul("0", "p_dispatch_1_matmul_32x128x128_f32")),
+         "p_dispatch_9_softmax_8_f32": None}
+    times_a = {"p_dispatch_0_elementwise_32x128_f32": 10, "p_dispatch_1_reduction_32x128_f32": 30,
+               "p_dispatch_2_matmul_32x128x128_f32": 100}
+    times_b = {"p_dispatch_0_reduction_32x128_f32": 35, "p_dispatch_1_matmul_32x128x128_f32": 90,
+               "p_dispatch_9_softmax_8_f32": 5}
+    groups = pair(a, b, times_a=times_a, times_b=times_b)
+    by_kind = {g.kind: g for g in groups}
+    assert set(by_kind) == {"same compute", "merge", "new"}
+    assert by_kind["same compute"].a == ["p_dispatch_2_matmul_32x128x128_f32"]
+    assert by_kind["same compute"].b == ["p_dispatch_1_matmul_32x128x128_f32"]
+    merge = by_kind["merge"]
+    assert sorted(merge.a) == ["p_dispatch_0_elementwise_32x128_f32", "p_dispatch_1_reduction_32x128_f32"]
+    assert merge.b == ["p_dispatch_0_reduction_32x128_f32"] and merge.label == "merge 2→1"
+    assert (merge.time_a, merge.time_b) == (40, 35)
+    assert by_kind["new"].b == ["p_dispatch_9_softmax_8_f32"]
+    assert groups[0].kind == "same compute"   # the most time first
+    cov_a, cov_b = coverage(groups)
+    assert cov_a == 1.0 and cov_b == pytest.approx(125 / 130)
+
+    by_name = pair(a, b, by="name", times_a=times_a, times_b=times_b)
+    assert all(not g.paired for g in by_name)
+    assert coverage(by_name) == (0.0, 0.0)
+
+
+def test_pairing_falls_back_to_kind_and_shape_without_sources():
+    a = {"f_dispatch_3_matmul_32x384x128_f32": None, "f_dispatch_4_matmul_32x384x128_f32": None,
+         "f_dispatch_5_reduction_32_f32": None}
+    b = {"f_dispatch_2_horizontal_multi_contract_32x384x128_f32": None,
+         "f_dispatch_7_reduction_32_f32": None, "f_dispatch_5_reduction_32_f32": None}
+    groups = {g.label: g for g in pair(a, b)}
+    assert set(groups) == {"merge 2→1 (by name)", "same name", "new"}
+    assert groups["same name"].a == ["f_dispatch_5_reduction_32_f32"]
+    assert groups["new"].b == ["f_dispatch_7_reduction_32_f32"]
+
+
+def test_group_kept_apart_when_its_invocations_did_not_move():
+    # A's wo matmul (+ add) is the same source in B; A's QKV matmul became a horizontal
+    # contraction that shares no op with it: it must not join the wo group.
+    wo = fp(matmul("0", "p_dispatch_8_matmul_32x128x128_f32"))
+    qkv_b = fp(_norm("p_dispatch_2_horizontal_multi_contract_32x128x128_f32"))
+    a = {"p_dispatch_8_matmul_32x128x128_f32": wo,
+         "p_dispatch_2_matmul_32x128x128_f32": fp(matmul("64", "p_dispatch_2_matmul_32x128x128_f32"))}
+    b = {"p_dispatch_6_matmul_32x128x128_f32": wo,
+         "p_dispatch_2_horizontal_multi_contract_32x128x128_f32": qkv_b}
+    counts_a = {"p_dispatch_8_matmul_32x128x128_f32": 2, "p_dispatch_2_matmul_32x128x128_f32": 6}
+    counts_b = {"p_dispatch_6_matmul_32x128x128_f32": 2,
+                "p_dispatch_2_horizontal_multi_contract_32x128x128_f32": 2}
+    groups = pair(a, b, counts_a=counts_a, counts_b=counts_b)
+    assert sorted((g.label, tuple(g.a)) for g in groups) == [
+        ("changed (by name)", ("p_dispatch_2_matmul_32x128x128_f32",)),
+        ("same", ("p_dispatch_8_matmul_32x128x128_f32",))]
+    # With invocations moved (the wo matmul now runs 8 times in B), they join.
+    counts_b["p_dispatch_6_matmul_32x128x128_f32"] = 8
+    (group,) = [g for g in pair(a, b, counts_a=counts_a, counts_b=counts_b)
+                if "p_dispatch_2_matmul_32x128x128_f32" in g.a]
+    assert group.kind == "merge" and sorted(group.a) == sorted(a)
+
+
+# -- statistics ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("n,m", [(1, 1), (2, 3), (3, 3), (4, 2), (5, 5)])
+def test_u_distribution_matches_enumeration(n, m):
+    counts = np.zeros(n * m + 1)
+    for picked in itertools.combinations(range(n + m), n):
+        rest = [v for v in range(n + m) if v not in picked]
+        counts[sum(b > a for a in picked for b in rest)] += 1
+    assert np.allclose(_u_distribution(n, m), counts / counts.sum())
+
+
+def test_shift_finds_a_known_ratio_and_its_interval_covers_it():
+    rng = np.random.default_rng(7)
+    misses, rejections = 0, 0
+    trials = 400
+    for _ in range(trials):
+        a = rng.lognormal(0.0, 0.4, 12)
+        b = rng.lognormal(math.log(1.6), 0.4, 12)
+        s = shift(a, b)
+        misses += not (s.low <= 1.6 <= s.high)
+        rejections += s.p < 0.05
+    assert misses / trials < 0.08          # a 95% interval (exact, so about 5% misses)
+    assert rejections / trials > 0.6       # a 60% slowdown at this noise is usually seen
+
+
+def test_shift_keeps_its_level_under_heavy_tails():
+    rng = np.random.default_rng(3)
+    trials = 600
+    false = sum(shift(1 + rng.standard_cauchy(10) ** 2, 1 + rng.standard_cauchy(10) ** 2).p < 0.05
+                for _ in range(trials))
+    assert false / trials < 0.08
+
+
+def test_shift_with_too_few_units_or_ties():
+    s = shift([1.0, 2.0, 3.0], [4.0])
+    assert math.isnan(s.ratio) and (s.n_a, s.n_b) == (3, 1)
+    assert math.isnan(shift([0, -1, 5], [1, 2, 3]).ratio)     # non-positive values dropped
+    tied = shift([10, 10, 10, 10, 20, 20], [20, 20, 20, 20, 30, 30])
+    assert tied.ratio > 1 and 0 < tied.p < 0.05
+    few = shift([1.0, 1.1], [1.2, 1.3])
+    assert few.low == 0.0 and few.high == math.inf            # 2 + 2 units cannot reach 95%
+
+
+def test_adjust_is_benjamini_hochberg():
+    q = adjust([0.01, 0.04, 0.03, np.nan, 0.5])
+    assert np.allclose(q[[0, 1, 2, 4]], [0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.5])
+    assert math.isnan(q[3])
+    assert len(adjust([])) == 0
+
+
+def test_verdicts():
+    slower = shift([100, 101, 102, 99, 98, 100, 103, 97], [130, 131, 129, 128, 132, 130, 127, 133])
+    assert verdict(slower, slower.p, threshold=0.05) == SLOWER
+    assert verdict(slower, slower.p, threshold=0.50) == SAME       # significant, but smaller
+    assert verdict(slower, 0.2, threshold=0.05) == SAME            # not significant
+    faster = shift([130, 131, 129, 128, 132, 130, 127, 133], [100, 101, 102, 99, 98, 100, 103, 97])
+    assert verdict(faster, faster.p, threshold=0.05) == FASTER
+    assert verdict(shift([1], [2]), float("nan"), threshold=0.05) == UNKNOWN
