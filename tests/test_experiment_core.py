@@ -9,72 +9,24 @@ from __future__ import annotations
 
 import itertools
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from irtools.experiment.fingerprint import fingerprint_text
 from irtools.experiment.pairing import coverage, pair
-from irtools.experiment.stats import (FASTER, SAME, SLOWER, UNKNOWN, _u_distribution, adjust,
-                                      shift, verdict)
+from irtools.experiment.stats import FASTER, SAME, SLOWER, UNKNOWN, _u_distribution, adjust, shift, verdict
 
-MATMUL = """\
-hal.executable public @prefill_dispatch_2 {
-  hal.executable.variant public @embedded_elf_x86_64 target(<"llvm-cpu", "embedded-elf-x86_64", {cpu = "CPU", native_vector_size = 32 : i64}>) {
-    hal.executable.export public @prefill_dispatch_2_matmul_32x128x128_f32 ordinal(0) layout(#hal.pipeline.layout<constants = 2, bindings = [#hal.pipeline.binding<storage_buffer, ReadOnly>, #hal.pipeline.binding<storage_buffer>]>) count(%arg0: !hal.device) -> (index, index, index) {
-      %x, %y, %z = iree_tensor_ext.dispatch.workgroup_count_from_slice()
-      hal.return %x, %y, %z : index, index, index
-    }
-    builtin.module {
-      func.func @prefill_dispatch_2_matmul_32x128x128_f32() {
-        %cst = arith.constant 0.000000e+00 : f32
-        %c16384 = arith.constant OFFSET : index
-        %0 = hal.interface.constant.load layout(<constants = 2, bindings = [#hal.pipeline.binding<storage_buffer, ReadOnly>, #hal.pipeline.binding<storage_buffer>]>) ordinal(0) : i32
-        %1 = arith.index_castui %0 : i32 to index
-        %2:1 = util.assume.int 
-            %1[<umin = 262656, umax = 262656, udiv = 262656>, <umin = 328192, umax = 328192, udiv = 328192>]
-          : index
-        %5 = hal.interface.binding.subspan layout(<constants = 2, bindings = [#hal.pipeline.binding<storage_buffer, ReadOnly>, #hal.pipeline.binding<storage_buffer>]>) binding(0) alignment(64) offset(%c16384) flags(ReadOnly) : !iree_tensor_ext.dispatch.tensor<readonly:tensor<32x128xf32>>
-        %6 = hal.interface.binding.subspan layout(<constants = 2, bindings = [#hal.pipeline.binding<storage_buffer, ReadOnly>, #hal.pipeline.binding<storage_buffer>]>) binding(0) alignment(64) offset(%2#0) flags(ReadOnly) : !iree_tensor_ext.dispatch.tensor<readonly:tensor<128x128xf32>>
-        %7 = hal.interface.binding.subspan layout(<constants = 2, bindings = [#hal.pipeline.binding<storage_buffer, ReadOnly>, #hal.pipeline.binding<storage_buffer>]>) binding(1) alignment(64) offset(%2#0) : !iree_tensor_ext.dispatch.tensor<writeonly:tensor<32x128xf32>>
-        %8 = iree_tensor_ext.dispatch.tensor.load %5, offsets = [0, 0], sizes = [32, 128], strides = [1, 1] : !iree_tensor_ext.dispatch.tensor<readonly:tensor<32x128xf32>> -> tensor<32x128xf32>
-        %9 = iree_tensor_ext.dispatch.tensor.load %6, offsets = [0, 0], sizes = [128, 128], strides = [1, 1] : !iree_tensor_ext.dispatch.tensor<readonly:tensor<128x128xf32>> -> tensor<128x128xf32>
-        %10 = tensor.empty() : tensor<32x128xf32>
-        %11 = linalg.fill ins(%cst : f32) outs(%10 : tensor<32x128xf32>) -> tensor<32x128xf32>
-        %12 = linalg.matmul ins(%8, %9 : tensor<32x128xf32>, tensor<128x128xf32>) outs(%11 : tensor<32x128xf32>) -> tensor<32x128xf32>
-        iree_tensor_ext.dispatch.tensor.store %12, %7, offsets = [0, 0], sizes = [32, 128], strides = [1, 1] : tensor<32x128xf32> -> !iree_tensor_ext.dispatch.tensor<writeonly:tensor<32x128xf32>>
-        return
-      }
-    }
-  }
-}
-"""
+SOURCES = Path(__file__).parent / "experiment_sources"
+
+# One tensor load per line: the embedding table, the tokens, a normalised input.
+LOAD_TABLE, LOAD_TOK, LOAD_IN = (ln + "\n" for ln in (SOURCES / "loads.mlir").read_text().splitlines())
+MATMUL = (SOURCES / "matmul.mlir").read_text()
 
 # A reduction then an elementwise op (RMSNorm), alone or fused after a gather.
-NORM_OPS = """\
-        %R = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%IN : tensor<32x128xf32>) outs(%F : tensor<32xf32>) {
-        ^bb0(%in: f32, %out: f32):
-          %a1 = arith.mulf %in, %in : f32
-          %a2 = arith.addf %a1, %out : f32
-          linalg.yield %a2 : f32
-        } -> tensor<32xf32>
-        %E = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%IN, %R : tensor<32x128xf32>, tensor<32xf32>) outs(%T : tensor<32x128xf32>) {
-        ^bb0(%in: f32, %in_2: f32, %out: f32):
-          %b1 = arith.divf %in_2, %cst_0 : f32
-          %b2 = arith.mulf %in, %b1 : f32
-          linalg.yield %b2 : f32
-        } -> tensor<32x128xf32>
-"""
-GATHER_OP = """\
-        %G = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%TOK : tensor<32xi32>) outs(%T : tensor<32x128xf32>) {
-        ^bb0(%in: i32, %out: f32):
-          %g1 = arith.index_cast %in : i32 to index
-          %g2 = arith.minui %g1, %c511 : index
-          %g3 = linalg.index 1 : index
-          %extracted = tensor.extract %TABLE[%g2, %g3] : tensor<512x128xf32>
-          linalg.yield %extracted : f32
-        } -> tensor<32x128xf32>
-"""
+NORM_OPS = (SOURCES / "norm_ops.mlir").read_text()
+GATHER_OP = (SOURCES / "gather_op.mlir").read_text()
 
 
 def _executable(name, body):
@@ -87,10 +39,7 @@ def _norm(name, *, gather=False, order=("cst", "c511")):
     consts = {"cst": "        %cst_0 = arith.constant 1.280000e+02 : f32\n",
               "c511": "        %c511 = arith.constant 511 : index\n"}
     body = "".join(consts[c] for c in order)
-    body += ("        %TABLE = iree_tensor_ext.dispatch.tensor.load %b0, offsets = [0, 0], sizes = [512, 128], strides = [1, 1] : !iree_tensor_ext.dispatch.tensor<readonly:tensor<512x128xf32>> -> tensor<512x128xf32>\n"
-             "        %TOK = iree_tensor_ext.dispatch.tensor.load %b1, offsets = [0], sizes = [32], strides = [1] : !iree_tensor_ext.dispatch.tensor<readonly:tensor<32xi32>> -> tensor<32xi32>\n"
-             if gather else
-             "        %IN = iree_tensor_ext.dispatch.tensor.load %b0, offsets = [0, 0], sizes = [32, 128], strides = [1, 1] : !iree_tensor_ext.dispatch.tensor<readonly:tensor<32x128xf32>> -> tensor<32x128xf32>\n")
+    body += LOAD_TABLE + LOAD_TOK if gather else LOAD_IN
     body += "        %T = tensor.empty() : tensor<32x128xf32>\n        %F = tensor.empty() : tensor<32xf32>\n"
     if gather:
         body += GATHER_OP.replace("%G =", "%IN =")
@@ -99,9 +48,7 @@ def _norm(name, *, gather=False, order=("cst", "c511")):
 
 
 def _gather(name):
-    body = ("        %c511 = arith.constant 511 : index\n"
-            "        %TABLE = iree_tensor_ext.dispatch.tensor.load %b0, offsets = [0, 0], sizes = [512, 128], strides = [1, 1] : !iree_tensor_ext.dispatch.tensor<readonly:tensor<512x128xf32>> -> tensor<512x128xf32>\n"
-            "        %TOK = iree_tensor_ext.dispatch.tensor.load %b1, offsets = [0], sizes = [32], strides = [1] : !iree_tensor_ext.dispatch.tensor<readonly:tensor<32xi32>> -> tensor<32xi32>\n"
+    body = ("        %c511 = arith.constant 511 : index\n" + LOAD_TABLE + LOAD_TOK +
             "        %T = tensor.empty() : tensor<32x128xf32>\n" + GATHER_OP)
     return _executable(name, body)
 
