@@ -8,6 +8,8 @@ else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
+from typing import Any
 
 
 class IrtoolsError(Exception):
@@ -15,9 +17,9 @@ class IrtoolsError(Exception):
 
     exit_code = 2
 
-    def __init__(self, problem: str, *, path=None, offset: int | None = None,
-                 line: int | None = None, expected: str | None = None,
-                 fix: str | None = None):
+    def __init__(self, problem: str, *, path: str | os.PathLike[str] | None = None,
+                 offset: int | None = None, line: int | None = None,
+                 expected: str | None = None, fix: str | None = None) -> None:
         self.problem = problem
         self.path = os.fspath(path) if path is not None else None
         self.offset = offset
@@ -43,7 +45,7 @@ class IrtoolsError(Exception):
         return (": ".join(where) + ": " + text) if where else text
 
 
-def json_kind(value) -> str:
+def json_kind(value: object) -> str:
     """How a JSON value is named in a message: "null", "a list", "a number"..."""
     if value is None:
         return "null"
@@ -104,8 +106,8 @@ class ToolNotFound(IrtoolsError):
 class ToolFailed(IrtoolsError):
     """An external tool exited with an error."""
 
-    def __init__(self, problem: str, *, argv=None, returncode=None,
-                 stderr_tail: str = "", **kw):
+    def __init__(self, problem: str, *, argv: Iterable[object] | None = None,
+                 returncode: int | None = None, stderr_tail: str = "", **kw: Any) -> None:
         self.argv = list(argv or [])
         self.returncode = returncode
         self.stderr_tail = stderr_tail

@@ -10,13 +10,17 @@ a few times, so huge pages buy them little; they come from an anonymous mmap.
 from __future__ import annotations
 
 import mmap
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike, NDArray
 
 SMALL = 1 << 22  # numpy's own threshold for asking for huge pages
 
 
-def empty(n: int, dtype) -> np.ndarray:
+def empty(n: int, dtype: DTypeLike) -> NDArray[Any]:
     """Like np.empty(n, dtype), in memory that is not backed by huge pages."""
     dtype = np.dtype(dtype)
     size = int(n) * dtype.itemsize

@@ -17,11 +17,16 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from irtools.trace.model import CHUNK, Trace
 from irtools.trace.reader import SrcLocs
+
+if TYPE_CHECKING:
+    from irtools.trace import Progress
 
 _SLOTS = 1 << 17  # srcloc slot (16 bits) and the unfinished flag
 
@@ -33,16 +38,16 @@ def us(ns: int) -> str:
     return f"{sign}{whole}.{frac:03d}"
 
 
-def _dumps(value) -> str:
+def _dumps(value: object) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
 class _Tails:
     """The end of a zone event: `,"name":...,"args":{...}}`, cached per kind of zone."""
 
-    def __init__(self, trace: Trace):
+    def __init__(self, trace: Trace) -> None:
         self.trace = trace
-        self.cache: dict = {}
+        self.cache: dict[tuple[int, int, int, int], str] = {}
 
     def get(self, name: int, text: int, slot: int, unfinished: int) -> str:
         key = (name, text, slot, unfinished)
@@ -53,11 +58,11 @@ class _Tails:
             tail = self.cache[key] = self._format(*key)
         return tail
 
-    def _format(self, name, text, slot, unfinished) -> str:
+    def _format(self, name: int, text: int, slot: int, unfinished: int) -> str:
         t = self.trace
         s = t.data.srclocs
         label = t.name_of(name)
-        args = {}
+        args: dict[str, Any] = {}
         if text > 0:
             args["text"] = t.name_of(text - 1)
         if s.file[slot] >= 0:
@@ -136,7 +141,7 @@ def _counters(trace: Trace, pid: int) -> list[str]:
     return out
 
 
-def chrome_json(trace: Trace, *, progress=None, chunk: int = CHUNK):
+def chrome_json(trace: Trace, *, progress: Progress | None = None, chunk: int = CHUNK) -> Iterator[str]:
     """Yield the JSON document as text pieces, zones a chunk at a time."""
     info = trace.data.info
     pid = int(info.get("pid") or 1)

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from irtools.trace.hotspots import hotspots
+from irtools.trace.hotspots import TraceLike, hotspots
 from irtools.trace.model import Trace
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from irtools.trace import Progress
 
 _KEEP = ("count", "total_ns", "mean_ns")
 # A source location's identity across captures: its ids are per capture, and two
@@ -13,8 +20,9 @@ _KEEP = ("count", "total_ns", "mean_ns")
 SRCLOC_KEY = ["name", "src_file", "src_line", "src_function", "src_color", "src_instance"]
 
 
-def compare(a, b, *, by: str = "name", self_time: bool = False, top: int | None = None,
-            filter: str | None = None, labels=("a", "b"), progress=None):
+def compare(a: TraceLike, b: TraceLike, *, by: str = "name", self_time: bool = False,
+            top: int | None = None, filter: str | None = None, labels: tuple[str, str] = ("a", "b"),
+            progress: Progress | None = None) -> pd.DataFrame:
     """Hotspot groups of two traces side by side, sorted by the size of the difference.
 
     Columns: the group columns, then count/total_ns/mean_ns for each side
@@ -29,7 +37,8 @@ def compare(a, b, *, by: str = "name", self_time: bool = False, top: int | None 
     return merged
 
 
-def compare_frames(ha, hb, *, by: str = "name", top: int | None = None, labels=("a", "b")):
+def compare_frames(ha: pd.DataFrame, hb: pd.DataFrame, *, by: str = "name", top: int | None = None,
+                   labels: tuple[str, str] = ("a", "b")) -> pd.DataFrame:
     """`compare` on two hotspot tables already made (e.g. merged with HAL profiles)."""
     from irtools.notebook.display import as_table
 

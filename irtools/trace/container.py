@@ -13,6 +13,8 @@ import os
 import queue
 import struct
 import threading
+from collections.abc import Callable, Generator, Iterator
+from typing import TypeVar
 
 from irtools._io import refuse_special
 from irtools.errors import CorruptTrace, NotATrace, TruncatedTrace
@@ -28,13 +30,14 @@ LZ4, ZSTD = 0, 1
 # Decoding threads: streams decode independently; more threads than cores only contend.
 DECODERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                else os.cpu_count() or 1, 4)
+_T = TypeVar("_T")
 FIX_TRUNCATED = "the capture was cut short; capture it again and let iree-tracy-capture finish"
 
 
 class Container:
     """An opened capture file: knows its compression and where its blocks start."""
 
-    def __init__(self, path):
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
         if os.path.isdir(self.path):
             raise NotATrace("is a directory, not a Tracy capture", path=self.path,
@@ -50,7 +53,7 @@ class Container:
             raise NotATrace("the file is empty", path=self.path, offset=0,
                             expected="a Tracy capture starting with 'tr\\xfdP'")
         self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ)
-        self._max_payload = None
+        self._max_payload: int | None = None
         head = self._map[:6]
         if head[:4] == MAGIC:
             if len(head) < 6:
@@ -97,14 +100,14 @@ class Container:
     def compression_name(self) -> str:
         return "zstd" if self.compression == ZSTD else "lz4"
 
-    def close(self):
+    def close(self) -> None:
         try:
             self._map.close()
         except (BufferError, ValueError):
             pass  # a view still alive; the mapping goes with it
         self._file.close()
 
-    def blocks(self):
+    def blocks(self) -> Iterator[tuple[int, memoryview]]:
         """Yield (file_offset, compressed memoryview) for each block, in file order."""
         pos, end, view = self.data_start, self.size, memoryview(self._map)
         while pos < end:
@@ -121,29 +124,29 @@ class Container:
             yield pos, view[pos + 4:pos + 4 + size]
             pos += 4 + size
 
-    def _decoders(self):
+    def _decoders(self) -> Callable[[int, memoryview], bytes]:
         if self.compression == ZSTD:
             import zstandard
 
             decs = [zstandard.ZstdDecompressor().decompressobj() for _ in range(self.streams)]
 
-            def decode(stream, data):
+            def decode(stream: int, data: memoryview) -> bytes:
                 return decs[stream].decompress(data)
         else:
             import lz4.block
 
-            prev = [None] * self.streams
+            prev: list[bytes | None] = [None] * self.streams
 
-            def decode(stream, data):
+            def decode(stream: int, data: memoryview) -> bytes:
                 if prev[stream] is None:
-                    out = lz4.block.decompress(data, uncompressed_size=BLOCK_SIZE)
+                    out: bytes = lz4.block.decompress(data, uncompressed_size=BLOCK_SIZE)
                 else:
                     out = lz4.block.decompress(data, uncompressed_size=BLOCK_SIZE, dict=prev[stream])
                 prev[stream] = out
                 return out
         return decode
 
-    def payload(self, threaded: bool = True):
+    def payload(self, threaded: bool = True) -> Generator[tuple[int, bytes]]:
         """Yield (file_offset, decoded bytes) per block: the uncompressed stream in pieces.
 
         Decoding runs in helper threads (both codecs release the GIL), so it
@@ -168,7 +171,7 @@ class Container:
             for gen in gens:
                 gen.close()
 
-    def _decode_all(self, worker: int = 0, workers: int = 1):
+    def _decode_all(self, worker: int = 0, workers: int = 1) -> Iterator[tuple[int, bytes]]:
         """Decode the blocks of the streams that belong to `worker` (all by default)."""
         decode = self._decoders()
         for index, (offset, data) in enumerate(self.blocks()):
@@ -186,13 +189,19 @@ class Container:
             yield offset, out
 
 
-def _prefetch(gen, depth):
-    """Run a generator in a thread, handing its items over through a bounded queue."""
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
+class _End:
+    """The last item of a prefetch queue: the producer's error, if it had one."""
 
-    def put(item) -> bool:
+    def __init__(self, error: BaseException | None) -> None:
+        self.error = error
+
+
+def _prefetch(gen: Iterator[tuple[int, _T]], depth: int) -> Generator[tuple[int, _T]]:
+    """Run a generator in a thread, handing its items over through a bounded queue."""
+    q: queue.Queue[tuple[int, _T] | _End] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple[int, _T] | _End) -> bool:
         while not stop.is_set():
             try:
                 q.put(item, timeout=0.1)
@@ -201,23 +210,23 @@ def _prefetch(gen, depth):
                 continue
         return False
 
-    def work():
+    def work() -> None:
         try:
             for item in gen:
                 if not put(item):
                     return
-            put((done, None))
+            put(_End(None))
         except BaseException as err:  # handed to the consumer, raised there
-            put((done, err))
+            put(_End(err))
 
     thread = threading.Thread(target=work, name="tracy-decode", daemon=True)
     thread.start()
     try:
         while True:
             item = q.get()
-            if item[0] is done:
-                if item[1] is not None:
-                    raise item[1]
+            if isinstance(item, _End):
+                if item.error is not None:
+                    raise item.error
                 return
             yield item
     finally:

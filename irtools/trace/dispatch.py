@@ -7,6 +7,7 @@ IREE names each dispatch `<function>_dispatch_<ordinal>_<op kind>_<shape>_<types
 from __future__ import annotations
 
 import re
+from typing import TypedDict
 
 _DISPATCH = re.compile(r"^(?P<function>.+?)_dispatch_(?P<ordinal>\d+)(?:_(?P<rest>.*))?$")
 _SHAPE = re.compile(r"^(?:\d+|D)(?:x(?:\d+|D))*(?:x(?P<type>[a-z]+\d*))?$")
@@ -24,6 +25,17 @@ _CATEGORIES = (
 )
 
 
+class Dispatch(TypedDict):
+    """The parts of a dispatch name."""
+
+    function: str
+    ordinal: int
+    op_kind: str
+    op: str
+    shape: str
+    element_type: str
+
+
 def is_dispatch(name: str) -> bool:
     return _DISPATCH.match(name) is not None
 
@@ -34,7 +46,7 @@ def executable_of(dispatch: str) -> str | None:
     return f"{m['function']}_dispatch_{m['ordinal']}" if m else None
 
 
-def parse_dispatch(name: str) -> dict | None:
+def parse_dispatch(name: str) -> Dispatch | None:
     """Split a dispatch name into function, ordinal, op kind, shape and element types."""
     m = _DISPATCH.match(name)
     if m is None:
@@ -42,7 +54,9 @@ def parse_dispatch(name: str) -> dict | None:
     function = m["function"].replace("$async", "")
     rest = m["rest"] or ""
     tokens = rest.split("_") if rest else []
-    op, shape, types = [], "", []
+    op: list[str] = []
+    shape = ""
+    types: list[str] = []
     for i, tok in enumerate(tokens):
         sm = _SHAPE.match(tok)
         if sm and (op or i > 0) and not shape:

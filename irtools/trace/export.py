@@ -12,17 +12,27 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import zlib
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
+from typing import IO, TYPE_CHECKING, Any
 
 from irtools._io import atomic_output
 from irtools.errors import UsageError
 from irtools.trace import EXPORT_FORMATS as FORMATS
 from irtools.trace.model import CHUNK, Trace
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from irtools.trace import Progress
+
+PathLike = str | os.PathLike[str]
+
 PIECE = 1 << 16  # zones formatted as text at a time: about 13 MB of JSON
 _SUFFIXES = {"chrome-json": ".json.gz", "parquet": ".parquet", "csv": ".csv"}
 
 
-def guess_format(output) -> str | None:
+def guess_format(output: PathLike) -> str | None:
     """The format an output name implies (`x.json.gz` -> chrome-json), or None."""
     name = os.fspath(output).lower().removesuffix(".gz")
     for suffix, fmt in ((".json", "chrome-json"), (".parquet", "parquet"), (".csv", "csv")):
@@ -31,7 +41,7 @@ def guess_format(output) -> str | None:
     return None
 
 
-def default_output(trace_path, fmt: str) -> str:
+def default_output(trace_path: PathLike, fmt: str) -> str:
     """`run.tracy` -> `run.json.gz` (or .parquet, .csv) in the current folder."""
     stem = os.path.basename(os.fspath(trace_path))
     stem = stem[:-len(".tracy")] if stem.endswith(".tracy") else stem
@@ -41,13 +51,13 @@ def default_output(trace_path, fmt: str) -> str:
 class _Sink:
     """Text or bytes out to a file, gzip-compressed in a worker thread when asked."""
 
-    def __init__(self, handle, gzip: bool, level: int = 3):
+    def __init__(self, handle: IO[bytes], gzip: bool, level: int = 3) -> None:
         self.handle = handle
         self.zip = zlib.compressobj(level, zlib.DEFLATED, 31) if gzip else None
         self.pool = concurrent.futures.ThreadPoolExecutor(1) if gzip else None
-        self.pending: list = []
+        self.pending: list[Future[None]] = []
 
-    def write(self, data):
+    def write(self, data: str | bytes) -> None:
         if isinstance(data, str):
             data = data.encode()
         if self.pool is None:
@@ -57,23 +67,25 @@ class _Sink:
         while len(self.pending) > 1:  # one piece compressing while the next is formatted
             self.pending.pop(0).result()
 
-    def _compress(self, data):
+    def _compress(self, data: bytes) -> None:
+        assert self.zip is not None  # only called with a pool, made with zip
         self.handle.write(self.zip.compress(data))
 
-    def finish(self):
+    def finish(self) -> None:
         """Wait for the worker and end the gzip stream."""
         if self.pool is not None:
             for job in self.pending:
                 job.result()
+            assert self.zip is not None
             self.handle.write(self.zip.flush())
             self.pool.shutdown()
 
-    def abandon(self):
+    def abandon(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
 
 
-def check(output=None, fmt: str | None = None) -> str:
+def check(output: PathLike | None = None, fmt: str | None = None) -> str:
     """The format to write, checked before any reading: `fmt`, else guessed, else chrome-json."""
     fmt = fmt or (guess_format(output) if output else None) or "chrome-json"
     if fmt not in FORMATS:
@@ -89,8 +101,8 @@ def check(output=None, fmt: str | None = None) -> str:
     return fmt
 
 
-def export(trace, output=None, fmt: str | None = None, *, progress=None,
-           chunk: int | None = None) -> str:
+def export(trace: Trace | PathLike, output: PathLike | None = None, fmt: str | None = None, *,
+           progress: Progress | None = None, chunk: int | None = None) -> str:
     """Write the zones of `trace` (a Trace or a path) to `output`; returns its path.
 
     `fmt` is one of FORMATS, by default guessed from `output`, else chrome-json;
@@ -100,18 +112,18 @@ def export(trace, output=None, fmt: str | None = None, *, progress=None,
     """
     fmt = check(output, fmt)
     trace = Trace.of(trace)
-    output = os.fspath(output) if output else default_output(trace.path, fmt)
-    with atomic_output(output, inputs=[trace.path]) as handle:
+    out = os.fspath(output) if output else default_output(trace.path, fmt)
+    with atomic_output(out, inputs=[trace.path]) as handle:
         if fmt == "parquet":
             _parquet(trace, handle, progress, chunk or CHUNK)
         else:
             pieces = (_chrome(trace, progress, chunk or PIECE) if fmt == "chrome-json"
                       else _csv(trace, progress, chunk or PIECE))
-            _write_text(handle, output.endswith(".gz"), pieces)
-    return output
+            _write_text(handle, out.endswith(".gz"), pieces)
+    return out
 
 
-def _write_text(handle, gzip: bool, pieces):
+def _write_text(handle: IO[bytes], gzip: bool, pieces: Iterable[str]) -> None:
     sink = _Sink(handle, gzip)
     try:
         for piece in pieces:
@@ -122,13 +134,13 @@ def _write_text(handle, gzip: bool, pieces):
         raise
 
 
-def _chrome(trace, progress, chunk):
+def _chrome(trace: Trace, progress: Progress | None, chunk: int) -> Iterator[str]:
     from irtools.trace.chrome import chrome_json
 
     return chrome_json(trace, progress=progress, chunk=chunk)
 
 
-def _csv(trace: Trace, progress, chunk):
+def _csv(trace: Trace, progress: Progress | None, chunk: int) -> Iterator[str]:
     """The `zones()` table as CSV, a chunk of rows at a time (2.5x pandas' to_csv)."""
     done = 0
     for frame in trace.zone_frames(chunk=chunk):
@@ -147,7 +159,7 @@ def _quote(text: str) -> str:
     return text
 
 
-def csv_rows(frame) -> str:
+def csv_rows(frame: pd.DataFrame) -> str:
     """A DataFrame of integer and categorical columns as CSV rows, no header.
 
     Categories are quoted once each, integers go through one `%` template per
@@ -156,7 +168,8 @@ def csv_rows(frame) -> str:
     import numpy as np
     import pandas as pd
 
-    columns, template = [], []
+    columns: list[list[Any]] = []
+    template: list[str] = []
     for name in frame.columns:
         col = frame[name]
         if isinstance(col.dtype, pd.CategoricalDtype):
@@ -174,16 +187,17 @@ def csv_rows(frame) -> str:
     return "\n".join(map(",".join(template).__mod__, zip(*columns))) + "\n"
 
 
-def _parquet(trace: Trace, handle, progress, chunk):
+def _parquet(trace: Trace, handle: IO[bytes], progress: Progress | None, chunk: int) -> None:
     """The `zones()` table as Parquet, one row group per chunk of zones."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    writer = schema = None
+    writer: Any = None
+    schema: Any = None
     done = 0
     try:
         for frame in trace.zone_frames(chunk=chunk):
-            if schema is None:
+            if writer is None:
                 schema = _schema(pa.Schema.from_pandas(frame, preserve_index=False))
                 writer = pq.ParquetWriter(handle, schema)
             writer.write_table(pa.Table.from_pandas(frame, schema=schema, preserve_index=False))
@@ -195,7 +209,7 @@ def _parquet(trace: Trace, handle, progress, chunk):
             writer.close()
 
 
-def _schema(schema):
+def _schema(schema: Any) -> Any:
     """One dictionary type for every chunk's categories: int32 codes, string values."""
     import pyarrow as pa
 

@@ -8,7 +8,10 @@ which gives min, max and quantiles by indexing and sums by `reduceat`.
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -16,15 +19,26 @@ from irtools.errors import UsageError
 from irtools.trace import GROUPINGS, SORTS  # noqa: F401  (re-exported)
 from irtools.trace.alloc import empty
 from irtools.trace.columns import Columns
-from irtools.trace.dispatch import is_dispatch, parse_dispatch
+from irtools.trace.dispatch import Dispatch, parse_dispatch
 from irtools.trace.model import CHUNK, Trace
 from irtools.trace.reader import SrcLocs
 from irtools.units import human_ns
 
+if TYPE_CHECKING:
+    import pandas as pd
+    from numpy.typing import NDArray
+
+    from irtools.trace import Progress
+
 try:
     from irtools.trace import _groups
 except ImportError:  # pragma: no cover - depends on the build; the numpy path stays
-    _groups = None
+    _groups = None  # type: ignore[assignment]
+
+# A trace, or the path of a capture to read.
+TraceLike = Trace | str | os.PathLike[str]
+# times_of(zones) -> (time of each zone, whether it counts)
+TimesOf = Callable[[slice], tuple["NDArray[np.int64]", "NDArray[np.bool_]"]]
 
 VM_FUNCTION_ZONE = "iree_vm_stack_trace_function_zone_begin"
 NO_NAME, DROP_ALWAYS = -2, -3  # name_key / slot_key markers of _groups.pack
@@ -35,7 +49,7 @@ STAT_COLUMNS = ["count", "total_ns", "mean_ns", "median_ns", "min_ns", "max_ns",
                 "p90_ns", "p99_ns", "share"]
 
 
-def zone_selection(trace: Trace, thread=None) -> list[slice]:
+def zone_selection(trace: Trace, thread: int | str | None = None) -> list[slice]:
     """The zone index ranges of the threads asked for (all threads by default)."""
     threads = trace.data.zone_threads
     if thread is None:
@@ -54,19 +68,22 @@ def zone_selection(trace: Trace, thread=None) -> list[slice]:
 class _Keys:
     """Per-zone group keys for one grouping: an int64 code, or -1 to drop the zone."""
 
-    def __init__(self, trace: Trace, by: str):
+    def __init__(self, trace: Trace, by: str) -> None:
         if by not in GROUPINGS:
             raise UsageError(f"unknown grouping {by!r}", expected=" | ".join(GROUPINGS))
         self.trace, self.by = trace, by
         strings = trace.strings
+        self.info: dict[int, Dispatch] = {}
+        self.table = np.zeros(0, np.int64)
+        self.op_names: dict[int, str] = {}
+        self.vm_slot: NDArray[np.bool_] | None = None
         if by in ("dispatch", "op"):
             canon = trace.canonical
-            self.info = {}
             table = np.full(len(strings) + 1, -1, np.int64)
             ops: dict[str, int] = {}
             for i, text in enumerate(strings):
-                if canon[i] == i and is_dispatch(text):
-                    parsed = parse_dispatch(text)
+                parsed = parse_dispatch(text) if canon[i] == i else None
+                if parsed is not None:
                     if by == "dispatch":
                         table[i] = i
                         self.info[i] = parsed
@@ -79,7 +96,7 @@ class _Keys:
             vm = [i for i, text in enumerate(strings) if text == VM_FUNCTION_ZONE]
             self.vm_slot = np.isin(trace.srcloc_display, vm) if vm else None
 
-    def __call__(self, sl: slice) -> np.ndarray:
+    def __call__(self, sl: slice) -> NDArray[np.int64]:
         t = self.trace
         if self.by == "srcloc":
             return t.data.zones.srcloc[sl].astype(np.int64) + SrcLocs.OFFSET
@@ -91,7 +108,7 @@ class _Keys:
             keys[self.vm_slot[t.data.zones.srcloc[sl].astype(np.int64) + SrcLocs.OFFSET]] = -1
         return keys
 
-    def tables(self):
+    def tables(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """(slot_key, name_key): the lookup tables of the C fast path (see _groups.c)."""
         t, d = self.trace, self.trace.data
         if self.by == "srcloc":
@@ -106,7 +123,7 @@ class _Keys:
         name_key[named == 0] = NO_NAME
         return slot_key, name_key
 
-    def labels(self, keys: np.ndarray):
+    def labels(self, keys: NDArray[np.int64]) -> dict[str, Any]:
         """Columns describing each group key, in key order."""
         t = self.trace
         if self.by == "srcloc":
@@ -132,28 +149,28 @@ class _Keys:
                                    "element_type")}}
 
 
-def _times(trace: Trace, self_time: bool, fast: bool = True):
-    """A function giving (time, counted) for a slice of zones.
+def _times(trace: Trace, self_time: bool, fast: bool = True) -> tuple[TimesOf, NDArray[np.int64] | None]:
+    """A function giving (time, counted) for a slice of zones, and the self times
+    of all zones when the C path made them (the C packer takes them whole).
 
     A zone counts when it ended and lasted more than 0 ns, as in Tracy's own
     statistics. Self time is its span less its direct children's spans.
     """
     z = trace.data.zones
     if not self_time:
-        def get(sl):
+        def get(sl: slice) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
             dur = z.end[sl] - z.start[sl]
             return dur, (z.end[sl] >= 0) & (dur > 0)
-        return get
+        return get, None
     trace.ensure_tree()
     z = trace.data.zones
     if fast and _groups is not None:  # one pass in C, 8 bytes a zone
-        own = empty(z.count, np.int64)
+        own: NDArray[np.int64] = empty(z.count, np.int64)
         _groups.self_times(z.start, z.end, z.parent, own)
 
-        def get_own(sl):
+        def get_own(sl: slice) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
             return own[sl], own[sl] >= 0
-        get_own.self_times = own
-        return get_own
+        return get_own, own
     dur = trace.durations()
     has_parent = z.parent >= 0
     child = np.bincount(z.parent[has_parent], weights=np.maximum(dur[has_parent], 0),
@@ -163,13 +180,14 @@ def _times(trace: Trace, self_time: bool, fast: bool = True):
     np.subtract(dur, child, out=dur, casting="unsafe")
     del child
 
-    def get_self(sl):
+    def get_self(sl: slice) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
         return dur[sl], counted[sl]
-    return get_self
+    return get_self, None
 
 
-def group_stats(trace: Trace, *, by="name", self_time=False, thread=None, fast=True,
-                consume=False):
+def group_stats(trace: Trace, *, by: str = "name", self_time: bool = False,
+                thread: int | str | None = None, fast: bool = True,
+                consume: bool = False) -> tuple[NDArray[np.int64], dict[str, Any], dict[str, Any]]:
     """Statistics per group as column arrays, unsorted: (keys, labels, stats).
 
     `fast=False` takes the numpy path even where the C extension is built (tests
@@ -178,12 +196,12 @@ def group_stats(trace: Trace, *, by="name", self_time=False, thread=None, fast=T
     to None): for one-shot callers such as the CLI, it saves 8 bytes a zone.
     """
     keys_of = _Keys(trace, by)
-    times_of = _times(trace, self_time, fast)
+    times_of, own = _times(trace, self_time, fast)
     parts = zone_selection(trace, thread)
     slices = [slice(a, min(a + CHUNK, part.stop))
               for part in parts for a in range(part.start, part.stop, CHUNK)]
 
-    def counted():
+    def counted() -> Iterator[tuple[NDArray[np.int64], NDArray[np.int64]]]:
         """(keys, times) of the zones that count, a chunk at a time."""
         for sl in slices:
             k = keys_of(sl)
@@ -196,7 +214,7 @@ def group_stats(trace: Trace, *, by="name", self_time=False, thread=None, fast=T
     domain = (len(trace.strings) + 1) if by in ("name", "dispatch") else 65536
     if by == "op":
         domain = max(len(keys_of.op_names), 1)
-    packed = None
+    packed: NDArray[np.uint64] | None = None
     if domain < (1 << (64 - TIME_BITS - 1)):
         fast = fast and _groups is not None
         whole = len(parts) == 1 and parts[0] == slice(0, trace.zone_count)
@@ -207,7 +225,7 @@ def group_stats(trace: Trace, *, by="name", self_time=False, thread=None, fast=T
         else:
             packed = empty(sum(sl.stop - sl.start for sl in slices), np.uint64)
         if fast:
-            at = _pack_fast(trace, keys_of, times_of, parts, packed)
+            at = _pack_fast(trace, keys_of, own, parts, packed)
         else:
             at = 0
             for k, t in counted():
@@ -218,12 +236,12 @@ def group_stats(trace: Trace, *, by="name", self_time=False, thread=None, fast=T
                     t.astype(np.uint64)
                 at += len(k)
         if in_place:
-            trace.data.zones.start = None
+            trace.data.zones.start = None  # type: ignore[assignment]  # a use after this is a bug
         if at < 0:
             packed = None  # a zone longer than 73 minutes: sort pairs instead
             if in_place:  # the start times are half overwritten: read them again
                 trace.reread()
-                times_of = _times(trace, self_time, fast)
+                times_of, own = _times(trace, self_time, fast)
     if packed is not None:
         packed = packed[:at]
         packed.sort()
@@ -231,7 +249,7 @@ def group_stats(trace: Trace, *, by="name", self_time=False, thread=None, fast=T
         keys = (packed[starts] >> np.uint64(TIME_BITS)).astype(np.int64)
         counts = np.diff(np.r_[starts, len(packed)]).astype(np.int64)
         np.bitwise_and(packed, np.uint64(TIME_MASK), out=packed)
-        values = packed.view(np.int64)
+        values: NDArray[np.int64] = packed.view(np.int64)
     else:
         gs, ts = [], []
         for k, t in counted():
@@ -249,11 +267,12 @@ def group_stats(trace: Trace, *, by="name", self_time=False, thread=None, fast=T
     return keys, keys_of.labels(keys), stats
 
 
-def _pack_fast(trace: Trace, keys_of: _Keys, times_of, parts, packed) -> int:
-    """The C twin of the numpy packing loop: zones packed, or -1 if a time is too long."""
+def _pack_fast(trace: Trace, keys_of: _Keys, times: NDArray[np.int64] | None, parts: list[slice],
+               packed: NDArray[np.uint64]) -> int:
+    """The C twin of the numpy packing loop: zones packed, or -1 if a time is too long.
+    `times`: the C self times, when --self."""
     z = trace.data.zones
     slot_key, name_key = keys_of.tables()
-    times = getattr(times_of, "self_times", None)  # the C self times, when --self
     at = 0
     for part in parts:
         t = times[part] if times is not None else np.zeros(0, np.int64)
@@ -265,7 +284,7 @@ def _pack_fast(trace: Trace, keys_of: _Keys, times_of, parts, packed) -> int:
     return at
 
 
-def _group_starts(packed: np.ndarray) -> np.ndarray:
+def _group_starts(packed: NDArray[np.uint64]) -> NDArray[np.int64]:
     """Where the key (the high bits) changes in sorted packed values; a chunk at a time
     so that no second array as large as `packed` is made."""
     if not len(packed):
@@ -279,7 +298,8 @@ def _group_starts(packed: np.ndarray) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def _stats(values: np.ndarray, counts: np.ndarray, last_time: int, fast=True) -> dict:
+def _stats(values: NDArray[np.int64], counts: NDArray[np.int64], last_time: int,
+           fast: bool = True) -> dict[str, Any]:
     """Per-group statistics from the group-sorted times."""
     groups = len(counts)
     if groups == 0:
@@ -289,12 +309,13 @@ def _stats(values: np.ndarray, counts: np.ndarray, last_time: int, fast=True) ->
     total = np.add.reduceat(values, starts)
     mean = total / counts
 
-    def quantile(q):
+    def quantile(q: float) -> NDArray[np.int64]:
         pos = q * (counts - 1)
         lo = np.floor(pos).astype(np.int64)
         hi = np.minimum(lo + 1, counts - 1)
         a, b = values[starts + lo], values[starts + hi]
-        return np.rint(a + (b - a) * (pos - lo)).astype(np.int64)
+        exact: NDArray[np.float64] = a + (b - a) * (pos - lo)
+        return np.rint(exact).astype(np.int64)
 
     # Sample standard deviation, two-pass (deviations from the mean) so that it
     # does not cancel the way sum-of-squares formulas do on long runs.
@@ -323,9 +344,9 @@ def _stats(values: np.ndarray, counts: np.ndarray, last_time: int, fast=True) ->
     }
 
 
-def hotspots(trace, *, by: str = "name", self_time: bool = False, sort: str = "total",
-             top: int | None = None, filter: str | None = None, thread=None,
-             progress=None):
+def hotspots(trace: TraceLike, *, by: str = "name", self_time: bool = False, sort: str = "total",
+             top: int | None = None, filter: str | None = None, thread: int | str | None = None,
+             progress: Progress | None = None) -> pd.DataFrame:
     """Rank the zones of a capture (a `Trace` or a path) as a pandas DataFrame.
 
     `by`: name (effective name, as Tracy's GUI shows), srcloc (as csvexport),
@@ -338,9 +359,9 @@ def hotspots(trace, *, by: str = "name", self_time: bool = False, sort: str = "t
                 thread=thread, progress=progress).to_pandas()
 
 
-def rank(trace, *, by: str = "name", self_time: bool = False, sort: str = "total",
-         top: int | None = None, filter: str | None = None, thread=None,
-         progress=None, consume: bool = False) -> Columns:
+def rank(trace: TraceLike, *, by: str = "name", self_time: bool = False, sort: str = "total",
+         top: int | None = None, filter: str | None = None, thread: int | str | None = None,
+         progress: Progress | None = None, consume: bool = False) -> Columns:
     """`hotspots` as plain columns (no pandas): what the CLI prints.
 
     `consume=True`: the trace is not used afterwards, and its zone start times
@@ -401,7 +422,7 @@ def vmvx_warning(trace: Trace) -> str | None:
             f"--profile for per-dispatch times")
 
 
-def merge_profile(frame, profile):
+def merge_profile(frame: pd.DataFrame, profile: pd.DataFrame) -> pd.DataFrame:
     """Add HAL-profile columns to a `by="dispatch"` table, and rows only the profile has.
 
     `time_source` says where `count` and `total_ns` come from: `tracy` (zones)

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+from typing import TYPE_CHECKING, Any
 
 from irtools._io import refuse_special
 from irtools.errors import ProfileError, json_kind
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 GROUP_TYPES = ("host_dispatch_group", "dispatch_group")
 JSONL = "iree-profile dispatch --format=jsonl output"
@@ -18,7 +22,7 @@ JSONL = "iree-profile dispatch --format=jsonl output"
 _COUNTS = ("count", "total_ns", "total_tile_count", "total_tile_duration_sum_ns")
 
 
-def profile_records(path) -> list[dict]:
+def profile_records(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """The records of a profile: a .ireeprof bundle (through iree-profile) or its JSONL.
 
     Each line must be a JSON object; a dispatch group must have a text `key` and
@@ -56,8 +60,8 @@ def profile_records(path) -> list[dict]:
     return records
 
 
-def _record(raw: bytes, path, number: int, where: str) -> dict:
-    def bad(problem):
+def _record(raw: bytes, path: str, number: int, where: str) -> dict[str, Any]:
+    def bad(problem: str) -> ProfileError:
         return ProfileError(problem + where, path=path, line=number, expected=JSONL)
 
     try:
@@ -80,7 +84,7 @@ def _record(raw: bytes, path, number: int, where: str) -> dict:
     return record
 
 
-def dispatch_profile(path):
+def dispatch_profile(path: str | os.PathLike[str]) -> pd.DataFrame:
     """One row per dispatch: count, total_ns, tile_count, tile_time_ns, timing source."""
     import pandas as pd
 

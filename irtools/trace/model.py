@@ -10,35 +10,44 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from irtools.trace.reader import SrcLocs, TraceData, read_trace
 from irtools.units import human_ns
 
+if TYPE_CHECKING:
+    import pandas as pd
+    from numpy.typing import ArrayLike, NDArray
+
+    from irtools.trace import Progress
+
 CHUNK = 1 << 18  # zones per vectorised step; bounds the temporaries
 
 
 class Trace:
-    def __init__(self, data: TraceData):
+    def __init__(self, data: TraceData) -> None:
         self.data = data
 
     @classmethod
-    def open(cls, path, *, progress=None, tree: bool = True) -> Trace:
+    def open(cls, path: str | os.PathLike[str], *, progress: Progress | None = None,
+             tree: bool = True) -> Trace:
         """Read a capture. With `tree=False` the zones' depth and parent are not
         kept (less memory for statistics); they are read again when needed."""
         return cls(read_trace(path, progress=progress, tree=tree))
 
     @classmethod
-    def of(cls, trace, *, progress=None) -> Trace:
+    def of(cls, trace: Trace | str | os.PathLike[str], *, progress: Progress | None = None) -> Trace:
         """`trace` itself if it is a Trace, else the capture at that path, read."""
-        return trace if isinstance(trace, cls) else cls.open(trace, progress=progress)
+        return trace if isinstance(trace, Trace) else cls.open(trace, progress=progress)
 
-    def ensure_tree(self):
+    def ensure_tree(self) -> None:
         if not self.data.zones.tree:
             self.data = read_trace(self.path, tree=True)
 
-    def reread(self):
+    def reread(self) -> None:
         """Read the capture again (after a one-shot consumer overwrote its columns)."""
         self.data = read_trace(self.path, tree=self.data.zones.tree)
 
@@ -52,7 +61,7 @@ class Trace:
         return ".".join(map(str, self.data.version))
 
     @property
-    def info(self) -> dict:
+    def info(self) -> dict[str, Any]:
         return self.data.info
 
     @property
@@ -64,16 +73,16 @@ class Trace:
         return self.data.zones.count
 
     @property
-    def strings(self) -> list:
+    def strings(self) -> list[str]:
         return self.data.strings
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         d = self.data
         return (f"<Trace {os.path.basename(d.path)!r} {self.info.get('capture_program', '')}: "
                 f"{self.zone_count:,} zones, {len(d.zone_threads)} threads, "
                 f"{human_ns(self.last_time_ns)}, Tracy {self.version}>")
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         from irtools.notebook.display import summary_html
 
         d, info = self.data, self.info
@@ -91,9 +100,9 @@ class Trace:
 
     # -- interned names -----------------------------------------------------
     @functools.cached_property
-    def canonical(self) -> np.ndarray:
+    def canonical(self) -> NDArray[np.int64]:
         """Per string index, the first index holding the same text (-1 maps to -1)."""
-        first: dict = {}
+        first: dict[str, int] = {}
         canon = np.empty(len(self.strings) + 1, np.int64)
         for i, text in enumerate(self.strings):
             canon[i] = first.setdefault(text, i)
@@ -101,7 +110,7 @@ class Trace:
         return canon
 
     @functools.cached_property
-    def srcloc_display(self) -> np.ndarray:
+    def srcloc_display(self) -> NDArray[np.int64]:
         """Per srcloc slot: the string index csvexport shows (name, else function)."""
         s: SrcLocs = self.data.srclocs
         return self.canonical[np.where(s.name >= 0, s.name, s.function)]
@@ -119,18 +128,18 @@ class Trace:
         s: SrcLocs = self.data.srclocs
         canon = self.canonical
         instance = np.zeros(len(s.known), np.int64)
-        seen: dict = {}
+        seen: dict[tuple[object, ...], int] = {}
         for slot in np.flatnonzero(s.known).tolist():
             fields = (canon[s.name[slot]], canon[s.function[slot]], canon[s.file[slot]],
                       int(s.line[slot]), int(s.color[slot]))
             instance[slot] = seen.get(fields, 0)
-            seen[fields] = instance[slot] + 1
+            seen[fields] = int(instance[slot]) + 1
         return instance
 
     def name_of(self, code: int) -> str:
         return self.strings[code] if 0 <= code < len(self.strings) else "<unknown>"
 
-    def categorical(self, codes):
+    def categorical(self, codes: ArrayLike) -> pd.Categorical:
         """String indices (-1 = none, shown as "") as a pandas Categorical."""
         import pandas as pd
 
@@ -143,20 +152,20 @@ class Trace:
         return pd.Categorical.from_codes(inverse.astype(np.int32), labels)
 
     # -- per-zone derived arrays (computed a chunk at a time) ---------------
-    def zone_thread_index(self, sl: slice = slice(None)) -> np.ndarray:
+    def zone_thread_index(self, sl: slice = slice(None)) -> NDArray[np.uint16]:
         """Per zone, the position of its thread in the file's thread list."""
         firsts = np.array([first for _, first, _ in self.data.zone_threads], np.int64)
         rows = np.arange(*sl.indices(self.zone_count))
         return (np.searchsorted(firsts, rows, side="right") - 1).astype(np.uint16)
 
-    def thread_tids(self) -> np.ndarray:
+    def thread_tids(self) -> NDArray[np.uint64]:
         return np.array([t for t, _, _ in self.data.zone_threads], np.uint64)
 
-    def compressed_thread(self) -> dict:
+    def compressed_thread(self) -> dict[int, int]:
         """tid -> Tracy's 16-bit thread number (csvexport's `thread` column)."""
         return {tid: i for i, tid in enumerate(self.data.thread_ids)}
 
-    def effective_codes(self, sl: slice = slice(None)) -> np.ndarray:
+    def effective_codes(self, sl: slice = slice(None)) -> NDArray[np.int64]:
         """String index of each zone's effective name."""
         z, d = self.data.zones, self.data
         extra = z.extra[sl]
@@ -166,7 +175,7 @@ class Trace:
         base = self.srcloc_display[z.srcloc[sl].astype(np.int64) + SrcLocs.OFFSET]
         return np.where(named > 0, self.canonical[named.astype(np.int64) - 1], base)
 
-    def zone_strings(self, which: str, sl: slice = slice(None)) -> np.ndarray:
+    def zone_strings(self, which: str, sl: slice = slice(None)) -> NDArray[np.int64]:
         """String index (+1, 0 none) of the per-zone `text` or `name` of each zone."""
         z, d = self.data.zones, self.data
         table = d.extra_text if which == "text" else d.extra_name
@@ -176,14 +185,14 @@ class Trace:
         ok = extra < len(table)
         return np.where(ok, table[np.where(ok, extra, 0)], 0).astype(np.int64)
 
-    def durations(self) -> np.ndarray:
+    def durations(self) -> NDArray[np.int64]:
         """end - start per zone; -1 for zones that never ended."""
         z = self.data.zones
         dur = z.end - z.start
         dur[z.end < 0] = -1
         return dur
 
-    def child_spans(self) -> np.ndarray:
+    def child_spans(self) -> NDArray[np.int64]:
         """Per zone, the summed spans of its direct children that ended (int64)."""
         self.ensure_tree()
         z = self.data.zones
@@ -195,7 +204,7 @@ class Trace:
             np.add.at(child, parent[ok], (end - z.start[sl])[ok])
         return child
 
-    def self_times(self, dur: np.ndarray | None = None) -> np.ndarray:
+    def self_times(self, dur: NDArray[np.int64] | None = None) -> NDArray[np.int64]:
         """Span minus the spans of the direct children (as Tracy computes self time)."""
         if dur is None:
             dur = self.durations()
@@ -204,7 +213,7 @@ class Trace:
         return out
 
     # -- tables -------------------------------------------------------------
-    def zones(self, *, text: bool = True):
+    def zones(self, *, text: bool = True) -> pd.DataFrame:
         """One row per CPU zone, as a pandas DataFrame.
 
         Columns: thread (OS thread id), thread_name, depth, parent (row of the
@@ -214,7 +223,7 @@ class Trace:
         """
         return self._zone_frame(slice(0, self.zone_count), self.child_spans(), text)
 
-    def zone_frames(self, *, text: bool = True, chunk: int = CHUNK):
+    def zone_frames(self, *, text: bool = True, chunk: int = CHUNK) -> Iterator[pd.DataFrame]:
         """`zones()` a chunk of rows at a time, for writers that stream.
 
         Same columns and row numbers; categories are per chunk. Only the
@@ -225,7 +234,7 @@ class Trace:
         for a in range(0, max(self.zone_count, 1), chunk):
             yield self._zone_frame(slice(a, min(a + chunk, self.zone_count)), child, text)
 
-    def _zone_frame(self, sl: slice, child: np.ndarray, text: bool):
+    def _zone_frame(self, sl: slice, child: NDArray[np.int64], text: bool) -> pd.DataFrame:
         import pandas as pd
 
         d, z = self.data, self.data.zones
@@ -260,7 +269,7 @@ class Trace:
             frame["text"] = cat(self.zone_strings("text", sl) - 1)
         return frame
 
-    def threads(self):
+    def threads(self) -> pd.DataFrame:
         import pandas as pd
 
         d = self.data
@@ -269,26 +278,26 @@ class Trace:
             [{"thread": tid, "name": d.thread_names.get(tid, ""), "tracy_thread": numbers.get(tid),
               "zones": n} for tid, _, n in d.zone_threads])
 
-    def messages(self):
+    def messages(self) -> pd.DataFrame:
         import pandas as pd
 
         m = self.data.messages
         return pd.DataFrame({"time_ns": m["time_ns"], "thread": m["thread"], "text": m["text"]})
 
-    def plots(self) -> dict:
+    def plots(self) -> dict[str, pd.DataFrame]:
         """Plot name -> DataFrame(time_ns, value)."""
         import pandas as pd
 
         return {p["name"]: pd.DataFrame({"time_ns": p["time_ns"], "value": p["value"]})
                 for p in self.data.plots}
 
-    def frames(self) -> dict:
+    def frames(self) -> dict[str, pd.DataFrame]:
         import pandas as pd
 
         return {f["name"]: pd.DataFrame({"start_ns": f["start_ns"], "end_ns": f["end_ns"]})
                 for f in self.data.frames}
 
-    def gpu_zones(self):
+    def gpu_zones(self) -> pd.DataFrame:
         import pandas as pd
 
         g = self.data.gpu_zones

@@ -9,21 +9,26 @@ stream to its last byte, so a capture cut anywhere is reported, not half-read.
 from __future__ import annotations
 
 import dataclasses
+import os
 import struct
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from irtools.errors import CorruptTrace, TraceError, UnsupportedVersion
-from irtools.trace import timeline
+from irtools.trace import Progress, timeline
 from irtools.trace.container import Container
 from irtools.trace.stream import Stream
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 MIN_VERSION = (0, 9, 0)
 MAX_MINOR = (0, 14)  # any 0.14.x patch
 LIMIT = 1 << 40  # no count in a real capture comes near this
 
 
-def _v(major, minor, patch):
+def _v(major: int, minor: int, patch: int) -> int:
     return major << 16 | minor << 8 | patch
 
 
@@ -31,12 +36,12 @@ def _v(major, minor, patch):
 class SrcLocs:
     """Source locations, as arrays indexed by `srcloc id + 32768`."""
 
-    name: np.ndarray      # string index, -1 when the zone macro gave no name
-    function: np.ndarray  # string index, -1 when unknown
-    file: np.ndarray
-    line: np.ndarray
-    color: np.ndarray
-    known: np.ndarray     # bool: the id refers to a real source location
+    name: NDArray[np.int64]      # string index, -1 when the zone macro gave no name
+    function: NDArray[np.int64]  # string index, -1 when unknown
+    file: NDArray[np.int64]
+    line: NDArray[np.uint32]
+    color: NDArray[np.uint32]
+    known: NDArray[np.bool_]     # the id refers to a real source location
 
     OFFSET = 32768
 
@@ -44,24 +49,24 @@ class SrcLocs:
 @dataclasses.dataclass
 class TraceData:
     path: str
-    version: tuple
+    version: tuple[int, ...]
     compression: str
     streams: int
-    info: dict
-    strings: list
-    thread_names: dict      # tid -> name
-    thread_ids: list        # compressed thread number -> tid
+    info: dict[str, Any]
+    strings: list[str]
+    thread_names: dict[int, str]  # tid -> name
+    thread_ids: list[int]         # compressed thread number -> tid
     srclocs: SrcLocs
-    extra_text: np.ndarray  # per ZoneExtra entry: string index + 1 (0 none)
-    extra_name: np.ndarray
-    extra_color: np.ndarray
+    extra_text: NDArray[np.uint32]  # per ZoneExtra entry: string index + 1 (0 none)
+    extra_name: NDArray[np.uint32]
+    extra_color: NDArray[np.uint32]
     zones: timeline.ZoneColumns
-    zone_threads: list      # (tid, first zone index, zone count) in file order
-    messages: dict          # column arrays
-    gpu_zones: dict         # column arrays
-    gpu_contexts: list
-    plots: list
-    frames: list
+    zone_threads: list[tuple[int, int, int]]  # (tid, first zone index, zone count) in file order
+    messages: dict[str, Any]      # column arrays (text: a list of str)
+    gpu_zones: dict[str, NDArray[np.int64]]  # column arrays
+    gpu_contexts: list[dict[str, Any]]
+    plots: list[dict[str, Any]]
+    frames: list[dict[str, Any]]
     locks: int
 
 
@@ -76,25 +81,28 @@ _INT24 = ("u1", (3,))
 _SRCLOC_KEYED = np.dtype([("key", "<u8"), ("loc", _SRCLOC)])
 
 
-def read_trace(path, *, progress=None, threaded=True, tree=True) -> TraceData:
+def read_trace(path: str | os.PathLike[str], *, progress: Progress | None = None, threaded: bool = True,
+               tree: bool = True) -> TraceData:
     """Read a capture. `tree=False` skips the zones' depth and parent columns."""
     container = Container(path)
     try:
         stream = Stream(container, threaded=threaded, progress=progress)
-        reader = _Reader(stream, container)
-        reader.tree = tree
+        reader = _Reader(stream, container, tree)
         return reader.read()
     finally:
         container.close()
 
 
 class _Reader:
-    def __init__(self, stream: Stream, container: Container):
+    def __init__(self, stream: Stream, container: Container, tree: bool) -> None:
         self.s = stream
         self.c = container
         self.path = container.path
+        self.tree = tree
+        self.ver = 0
+        self.strings: list[str] = []
 
-    def corrupt(self, problem, expected=None):
+    def corrupt(self, problem: str, expected: str | None = None) -> CorruptTrace:
         return CorruptTrace(f"{problem} (uncompressed offset {self.s.offset}, in {self.s.what})",
                             path=self.path, offset=self.s.file_offset, expected=expected)
 
@@ -152,15 +160,15 @@ class _Reader:
             gpu_contexts=gpu_contexts, plots=plots, frames=frames, locks=locks)
 
     # -- helpers ------------------------------------------------------------
-    def _n(self, item_size=1):
+    def _n(self, item_size: int = 1) -> int:
         return self.s.count(LIMIT // max(item_size, 1), item_size)
 
-    def pointer_name(self, ptr_to_index, ptr):
+    def pointer_name(self, ptr_to_index: dict[int, int], ptr: int) -> str:
         idx = ptr_to_index.get(ptr)
         return self.strings[idx] if idx is not None else f"<unresolved {ptr:#x}>"
 
     # -- sections -----------------------------------------------------------
-    def read_info(self) -> dict:
+    def read_info(self) -> dict[str, Any]:
         s, ver = self.s, self.ver
         s.what = "the capture metadata"
         if ver < _v(0, 12, 3):
@@ -202,7 +210,7 @@ class _Reader:
             capture_time=capture_time, executable_time=executable_time, host_info=host_info,
             cpu_cores=cores)
 
-    def read_frames(self) -> list:
+    def read_frames(self) -> list[dict[str, Any]]:
         s = self.s
         s.what = "the frame sets"
         out = []
@@ -224,7 +232,7 @@ class _Reader:
                             start_ns=starts, end_ns=ends))
         return out
 
-    def read_sections(self):
+    def read_sections(self) -> None:
         s, ver = self.s, self.ver
         s.what = "the sections"
         if ver >= _v(0, 13, 5):
@@ -235,11 +243,12 @@ class _Reader:
         elif ver == _v(0, 13, 4):
             s.skip(15 * self._n(15))
 
-    def read_strings(self):
+    def read_strings(self) -> tuple[list[str], dict[int, int], dict[int, str], list[int]]:
         s = self.s
         s.what = "the string table"
         n = self._n(16)
-        strings, old_to_index = [], {}
+        strings: list[str] = []
+        old_to_index: dict[int, int] = {}
         for i in range(n):
             old, length = s.unpack(struct.Struct("<QQ"))
             if length > self.c.max_payload - s.offset:
@@ -256,17 +265,17 @@ class _Reader:
         s.skip(8 * self._n(8))  # external threads
         return strings, ptr_to_index, thread_names, thread_ids
 
-    def _pointer_map(self, old_to_index) -> dict:
+    def _pointer_map(self, old_to_index: dict[int, int]) -> dict[int, int]:
         """A list of (key, string pointer) pairs, as key -> string index."""
         pairs = self.s.array(self._n(16), np.dtype([("key", "<u8"), ("old", "<u8")]))
-        out = {}
+        out: dict[int, int] = {}
         for key, old in zip(pairs["key"].tolist(), pairs["old"].tolist()):
             idx = old_to_index.get(old)
             if idx is not None:
                 out[key] = idx
         return out
 
-    def read_srclocs(self, ptr_to_index) -> SrcLocs:
+    def read_srclocs(self, ptr_to_index: dict[int, int]) -> SrcLocs:
         s = self.s
         s.what = "the static source locations"
         n_static = self._n(43)
@@ -289,7 +298,7 @@ class _Reader:
         color = np.zeros(size, np.uint32)
         known = np.zeros(size, bool)
 
-        def resolve(ref):
+        def resolve(ref: np.void) -> int:
             if not ref["flags"] & 2:  # inactive
                 return -1
             value = int(ref["value"])
@@ -297,7 +306,7 @@ class _Reader:
                 return value if value < len(self.strings) else -1
             return ptr_to_index.get(value, -1)
 
-        def put(slot, loc):
+        def put(slot: int, loc: np.void) -> None:
             for key in ("name", "function", "file"):
                 cols[key][slot] = resolve(loc[key])
             line[slot] = loc["line"]
@@ -324,7 +333,7 @@ class _Reader:
             s.skip(12 * self._n(12))
         return n
 
-    def read_messages(self, ptr_to_index) -> dict:
+    def read_messages(self, ptr_to_index: dict[int, int]) -> dict[str, Any]:
         s = self.s
         s.what = "the messages"
         fields = [("ptr", "<u8"), ("time", "<i8"), ("text", _STRREF), ("color", "<u4"),
@@ -341,7 +350,7 @@ class _Reader:
         return dict(ptr=rec["ptr"], time_ns=np.cumsum(rec["time"]), text=texts,
                     color=rec["color"].copy())
 
-    def read_extras(self):
+    def read_extras(self) -> tuple[NDArray[np.uint32], NDArray[np.uint32], NDArray[np.uint32]]:
         """Text, name and colour per ZoneExtra entry, decoded a slice at a time."""
         s = self.s
         s.what = "the zone extra table"
@@ -359,7 +368,7 @@ class _Reader:
                 out[a:a + m] &= 0xFFFFFF
         return text, name, color
 
-    def read_cpu_zones(self):
+    def read_cpu_zones(self) -> tuple[timeline.ZoneColumns, list[tuple[int, int, int]], dict[int, int]]:
         s, ver = self.s, self.ver
         s.what = "the CPU zone counts"
         total, vectors, n_threads = s.unpack(struct.Struct("<QQQ"))
@@ -368,7 +377,8 @@ class _Reader:
         zones = timeline.ZoneColumns(total, tree=self.tree)
         state = np.zeros(timeline.HEAD + 2 * 64, np.int64)
         thread_head = struct.Struct("<QQQBi" if ver >= _v(0, 11, 1) else "<QQQB")
-        ranges, msg_threads = [], {}
+        ranges: list[tuple[int, int, int]] = []
+        msg_threads: dict[int, int] = {}
         for _ in range(n_threads):
             s.what = "a thread header"
             tid, count = s.unpack(thread_head)[:2]
@@ -395,7 +405,7 @@ class _Reader:
         zones.trim()
         return zones, ranges, msg_threads
 
-    def _timeline(self, zones, state, top):
+    def _timeline(self, zones: timeline.ZoneColumns, state: NDArray[np.int64], top: int) -> NDArray[np.int64]:
         s = self.s
         state[timeline.REF] = 0
         state[timeline.SP] = 1
@@ -432,7 +442,7 @@ class _Reader:
             if len(s.buf) - s.pos == have:
                 s.truncated(have + 1)
 
-    def read_gpu_zones(self):
+    def read_gpu_zones(self) -> tuple[dict[str, NDArray[np.int64]], list[dict[str, Any]]]:
         s, ver = self.s, self.ver
         new = ver >= _v(0, 12, 4)
         s.what = "the GPU zone counts"
@@ -441,7 +451,7 @@ class _Reader:
             raise self.corrupt(f"{total} GPU zones")
         head = struct.Struct("<qqhBBBHQ")  # cpu start, gpu start, srcloc, callstack(3), thread, children
         tail = struct.Struct("<qqH" if new else "<qq")
-        cols = {k: [] for k in ("context", "thread", "srcloc", "cpu_start_ns", "cpu_end_ns",
+        cols: dict[str, list[int]] = {k: [] for k in ("context", "thread", "srcloc", "cpu_start_ns", "cpu_end_ns",
                                 "gpu_start_ns", "gpu_end_ns", "depth")}
         contexts = []
         for ci in range(n_ctx):
@@ -461,7 +471,7 @@ class _Reader:
                     continue
                 s.what = f"the GPU timeline of context {ci}"
                 ref = [0, 0]
-                stack = [[None, n]]  # [zone row, children left]
+                stack: list[list[int]] = [[-1, n]]  # [zone row (-1 for the root), children left]
                 while stack:
                     frame = stack[-1]
                     if frame[1] > 0:
@@ -480,7 +490,7 @@ class _Reader:
                         stack.append([row, children])
                     else:
                         stack.pop()
-                        if frame[0] is None:
+                        if frame[0] < 0:
                             continue
                         vals = s.unpack(tail)
                         ref[0] += vals[0]
@@ -497,7 +507,7 @@ class _Reader:
         gpu = {k: np.array(v, np.int64) for k, v in cols.items()}
         return gpu, contexts
 
-    def read_plots(self, ptr_to_index) -> list:
+    def read_plots(self, ptr_to_index: dict[int, int]) -> list[dict[str, Any]]:
         s = self.s
         s.what = "the plots"
         plots = []
@@ -510,7 +520,7 @@ class _Reader:
                               time_ns=np.cumsum(rec["time"]), value=rec["value"].copy()))
         return plots
 
-    def read_rest(self):
+    def read_rest(self) -> None:
         """Walk the sections no table needs, so the reader ends exactly at the last byte."""
         s, ver = self.s, self.ver
         s.what = "the memory events"

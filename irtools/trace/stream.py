@@ -8,25 +8,32 @@ naming the uncompressed offset and what was being read.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
 from irtools.errors import CorruptTrace, TruncatedTrace
-from irtools.trace.container import BLOCK_SIZE, FIX_TRUNCATED
+from irtools.trace import Progress
+from irtools.trace.container import BLOCK_SIZE, FIX_TRUNCATED, Container
+
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike, NDArray
 
 _U64 = struct.Struct("<Q")
 
 
 class Stream:
-    def __init__(self, container, *, threaded=True, progress=None):
+    def __init__(self, container: Container, *, threaded: bool = True,
+                 progress: Progress | None = None) -> None:
         self.container = container
         self.path = container.path
-        self._blocks = container.payload(threaded=threaded)
+        self._blocks: Iterator[tuple[int, bytes]] = container.payload(threaded=threaded)
         self.buf = b""
         self.pos = 0
         self.base = 0  # uncompressed offset of buf[0]
         self.file_offset = container.data_start
-        self._short_block = None  # file offset of a block shorter than 64 KiB
+        self._short_block: int | None = None  # file offset of a block shorter than 64 KiB
         self._progress = progress
         self.what = "the header"  # what is being read, for error messages
 
@@ -69,11 +76,11 @@ class Stream:
         self.buf, self.pos = (parts[0] if len(parts) == 1 else b"".join(parts)), 0
         return True
 
-    def need(self, n: int):
+    def need(self, n: int) -> None:
         if not self.fill(n):
             self.truncated(n)
 
-    def truncated(self, n: int):
+    def truncated(self, n: int) -> NoReturn:
         raise TruncatedTrace(
             f"the data ends while reading {self.what} "
             f"({len(self.buf) - self.pos} of {n} bytes left at uncompressed offset {self.offset})",
@@ -83,7 +90,7 @@ class Stream:
         return not self.fill(1)
 
     # -- typed reads --------------------------------------------------------
-    def unpack(self, st: struct.Struct):
+    def unpack(self, st: struct.Struct) -> tuple[Any, ...]:
         self.need(st.size)
         values = st.unpack_from(self.buf, self.pos)
         self.pos += st.size
@@ -93,7 +100,7 @@ class Stream:
         self.need(8)
         (v,) = _U64.unpack_from(self.buf, self.pos)
         self.pos += 8
-        return v
+        return int(v)
 
     def count(self, limit: int, item_size: int = 1) -> int:
         """A u64 element count, checked against what the rest of the file could hold."""
@@ -117,7 +124,7 @@ class Stream:
         self.pos += n
         return data
 
-    def skip(self, n: int):
+    def skip(self, n: int) -> None:
         while n > 0:
             have = len(self.buf) - self.pos
             if have >= n:
@@ -132,12 +139,12 @@ class Stream:
         n = self.count(limit)
         return self.read(n).decode("utf-8", "replace")
 
-    def array(self, n: int, dtype) -> np.ndarray:
+    def array(self, n: int, dtype: DTypeLike) -> NDArray[Any]:
         """n records of a numpy dtype, read in pieces so no extra copy of the whole is held."""
-        dtype = np.dtype(dtype)
-        out = np.empty(n, dtype)
+        dt = np.dtype(dtype)
+        out = np.empty(n, dt)
         raw = out.view(np.uint8)
-        done, total = 0, n * dtype.itemsize
+        done, total = 0, n * dt.itemsize
         while done < total:
             if not self.fill(1):
                 self.truncated(total - done)

@@ -8,15 +8,21 @@ tests, to keep the two in agreement).
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from irtools.trace.alloc import empty
 
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
 # Offsets into the state array; see _timeline.c.
 REF, OUT, CAP, SP, STACKCAP, STATUS, VECS, HEAD = 0, 1, 2, 3, 4, 5, 6, 8
 NEED_BYTES, DONE, OUT_FULL, STACK_FULL = 0, 1, -1, -2
 
+_parse_cpu_c: Callable[..., int] | None
 try:
     from irtools.trace._timeline import parse_cpu as _parse_cpu_c
 except ImportError:  # pragma: no cover - depends on the build
@@ -26,7 +32,9 @@ _HEADER = struct.Struct("<hqII")
 _END = struct.Struct("<q")
 
 
-def parse_cpu_py(buf, pos, state, start, end, srcloc, extra, depth, parent):
+def parse_cpu_py(buf: bytes, pos: int, state: NDArray[np.int64], start: NDArray[np.int64],
+                 end: NDArray[np.int64], srcloc: NDArray[np.int16], extra: NDArray[np.uint32],
+                 depth: NDArray[np.uint16], parent: NDArray[np.int32]) -> int:
     """Pure-Python twin of the C parser: same arguments, same result."""
     ref, out, cap, sp = (int(v) for v in state[[REF, OUT, CAP, SP]])
     stackcap, vecs = int(state[STACKCAP]), int(state[VECS])
@@ -76,24 +84,24 @@ def parse_cpu_py(buf, pos, state, start, end, srcloc, extra, depth, parent):
     return pos
 
 
-parse_cpu = _parse_cpu_c or parse_cpu_py
+parse_cpu: Callable[..., int] = _parse_cpu_c or parse_cpu_py
 HAVE_EXTENSION = _parse_cpu_c is not None
 
 
 class ZoneColumns:
     """Growable column arrays for CPU zones of all threads."""
 
-    def __init__(self, capacity: int, tree: bool = True):
+    def __init__(self, capacity: int, tree: bool = True) -> None:
         """`tree=False` leaves depth and parent empty: 6 bytes a zone less, for
         statistics that need no nesting."""
         capacity = max(int(capacity), 16)
         self.tree = tree
-        self.start = empty(capacity, np.int64)
-        self.end = empty(capacity, np.int64)
-        self.srcloc = empty(capacity, np.int16)
-        self.extra = empty(capacity, np.uint32)
-        self.depth = empty(capacity if tree else 0, np.uint16)
-        self.parent = empty(capacity if tree else 0, np.int32)
+        self.start: NDArray[np.int64] = empty(capacity, np.int64)
+        self.end: NDArray[np.int64] = empty(capacity, np.int64)
+        self.srcloc: NDArray[np.int16] = empty(capacity, np.int16)
+        self.extra: NDArray[np.uint32] = empty(capacity, np.uint32)
+        self.depth: NDArray[np.uint16] = empty(capacity if tree else 0, np.uint16)
+        self.parent: NDArray[np.int32] = empty(capacity if tree else 0, np.int32)
         self.count = 0
 
     NAMES = ("start", "end", "srcloc", "extra", "depth", "parent")
@@ -102,19 +110,19 @@ class ZoneColumns:
     def capacity(self) -> int:
         return len(self.start)
 
-    def grow(self, minimum: int):
+    def grow(self, minimum: int) -> None:
         new = max(minimum, self.capacity * 2)
         for name in self.NAMES:
-            old = getattr(self, name)
+            old: NDArray[Any] = getattr(self, name)
             if not len(old):
                 continue
             arr = empty(new, old.dtype)
             arr[:self.count] = old[:self.count]
             setattr(self, name, arr)
 
-    def trim(self):
+    def trim(self) -> None:
         # Views, not copies: a copy would double the peak memory for a moment.
         for name in self.NAMES:
-            arr = getattr(self, name)
+            arr: NDArray[Any] = getattr(self, name)
             if len(arr):
                 setattr(self, name, arr[:self.count])
