@@ -1,103 +1,86 @@
 """irtools: profile IREE models with Tracy and navigate their pass-by-pass IR.
 
-The notebook API. Importing this module stays cheap: the heavy modules load
-when a function is first called.
+The notebook API. Importing this module stays cheap: the heavy modules (numpy,
+pandas, the readers) load when a function is first called or a class first named.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-__all__ = ["open_run", "run_model", "open_trace", "hotspots", "compare", "IrtoolsError", "open_dump",
-           "slim_mlir", "slim_report", "export", "plot", "as_table"]
+import os
 
 from irtools.errors import IrtoolsError
 
-# Submodules and classes loaded on first use, so that `import irtools` stays cheap.
-_LAZY = {"plot": ("irtools.notebook.plot", None), "as_table": ("irtools.notebook.display", "as_table")}
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy knows the name), without importing typing
+if TYPE_CHECKING:  # annotations only: nothing below is imported at run time
+    from collections.abc import Callable, Sequence
+    from typing import Any
+
+    import pandas as pd
+
+    from irtools.irdiff.dump import Dump
+    from irtools.run.layout import RunDir
+    from irtools.slim.rewrite import SlimResult
+    from irtools.trace.model import Trace
+
+    PathLike = str | os.PathLike[str]
+    Progress = Callable[[int, Any], None]  # progress(done, total); total may be None
+
+__version__ = "0.1.0"
+
+__all__ = ["open_trace", "open_run", "open_dump", "run_model", "hotspots", "compare", "export",
+           "slim_mlir", "slim_report", "as_table", "plot",
+           "Trace", "Dump", "RunDir", "IrtoolsError"]
+
+# Names loaded on first use: (module, attribute), or (module, None) for the module itself.
+_LAZY = {
+    "Trace": ("irtools.trace.model", "Trace"),
+    "Dump": ("irtools.irdiff.dump", "Dump"),
+    "RunDir": ("irtools.run.layout", "RunDir"),
+    "as_table": ("irtools.notebook.display", "as_table"),
+    "plot": ("irtools.notebook.plot", None),
+}
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         raise AttributeError(f"module 'irtools' has no attribute {name!r}")
     import importlib
 
     module, attr = _LAZY[name]
     value = importlib.import_module(module)
-    return value if attr is None else getattr(value, attr)
+    value = value if attr is None else getattr(value, attr)
+    globals()[name] = value
+    return value
 
 
-def open_trace(path, *, progress=None):
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+def _is_run_dir(path: object) -> bool:
+    if not isinstance(path, (str, os.PathLike)):
+        return False
+    from irtools.run.layout import is_run_dir
+
+    return is_run_dir(path)
+
+
+def open_trace(path: PathLike, *, progress: Progress | None = None) -> Trace:
     """Read a `.tracy` capture; returns a `Trace` whose `.zones()` is a DataFrame."""
     from irtools.trace.model import Trace
 
     return Trace.open(path, progress=progress)
 
 
-def run_model(model, output, *, targets=("llvm-cpu",), functions=(), report=None, **options):
-    """Compile and run `model` on each target under Tracy (as `irtools run`); returns a RunDir.
-
-    Not named `run`: that name belongs to the `irtools.run` package.
-    """
-    from irtools.run.layout import RunDir
-    from irtools.run.runner import Options, parse_targets
-    from irtools.run.runner import run as _run
-
-    _run(model, output, Options(targets=parse_targets(targets), functions=list(functions),
-                                **options), report=report)
-    return RunDir.open(output)
-
-
-def open_run(path):
-    """A run directory of `irtools run`: `.to_pandas()` lists its runs, `.hotspots(...)`."""
+def open_run(path: PathLike) -> RunDir:
+    """A run directory of `irtools run` (or one run's folder in it): `.to_pandas()` lists
+    its runs, `.hotspots(target=..., function=...)` ranks one run's zones."""
     from irtools.run.layout import RunDir
 
     return RunDir.open(path)
 
 
-def hotspots(trace, **options):
-    """Rank zones of a trace (a `Trace` or a path) as a DataFrame; see `irtools hotspots --help`."""
-    from irtools.trace.hotspots import hotspots as _hotspots
-
-    return _hotspots(trace, **options)
-
-
-def compare(a, b, **options):
-    """Put the hotspot groups of two traces side by side, as a DataFrame."""
-    from irtools.trace.compare import compare as _compare
-
-    return _compare(a, b, **options)
-
-
-def export(trace, output=None, *, format=None, progress=None):
-    """Write a trace's zones (a `Trace` or a path) as Chrome JSON, Parquet or CSV.
-
-    `format`: chrome-json | parquet | csv, by default from `output`'s name; `.gz`
-    outputs are compressed. Returns the output's path. See `irtools export --help`.
-    """
-    from irtools.trace.export import export as _export
-
-    return _export(trace, output, format, progress=progress)
-
-
-def slim_mlir(input, output, *, params=None, scope="model", min_bytes=1024, progress=None):
-    """Move large constants out of an MLIR file into resources (or `params`, an .irpa).
-
-    Not named `slim`: that name belongs to the `irtools.slim` package.
-    """
-    from irtools.slim import slim as _slim
-
-    return _slim(input, output, params=params, scope=scope, min_bytes=min_bytes, progress=progress)
-
-
-def slim_report(input, *, min_bytes=1024, progress=None):
-    """List the large constants of an MLIR file; `.to_pandas()` gives a DataFrame."""
-    from irtools.slim import report as _report
-
-    return _report(input, min_bytes=min_bytes, progress=progress)
-
-
-def open_dump(path, *, progress=None):
+def open_dump(path: PathLike, *, progress: Progress | None = None) -> Dump:
     """Index a print-ir dump (`--mlir-print-ir-after-all` output, a file or a
     `--mlir-print-ir-tree-dir` folder); returns a `Dump`.
 
@@ -106,3 +89,127 @@ def open_dump(path, *, progress=None):
     from irtools.irdiff.dump import Dump
 
     return Dump.open(path, progress=progress)
+
+
+def run_model(model: PathLike, output: PathLike, *, targets: Sequence[str] = ("llvm-cpu",),
+              functions: Sequence[str] = (), inputs: Sequence[str] = (), seed: int = 0,
+              repeat: int | None = None, benchmark: bool = False, ir_dump: bool = False,
+              profile: bool = True, sampling: bool = False, replace: bool = False,
+              port: int | None = None, compile_flags: Sequence[str] = (),
+              run_flags: Sequence[str] = (), compile_timeout: float = 1800,
+              run_timeout: float = 600,
+              report: Callable[[str], None] | None = None) -> RunDir:
+    """Compile `model` for each target and run each function under Tracy, as `irtools run`;
+    returns the run directory written to `output`.
+
+    targets: backends, optionally with a device: "llvm-cpu", "llvm-cpu@local-sync", "vmvx",
+        "vulkan". functions: the functions to run (default: every exported one).
+    inputs: "[FUNCTION:]VALUE" in iree-run-module's syntax; other inputs are seeded random
+        (`seed`). repeat: run each function this many times (iree-benchmark-module);
+        benchmark: run under iree-benchmark-module with its own repetitions.
+    ir_dump: also keep each compile's per-pass IR (`RunInfo.dump()`). profile: record IREE's
+        HAL profile (.ireeprof) beside the trace. sampling: let Tracy sample call stacks.
+    replace: replace an existing run directory at `output`. port: the Tracy port (default:
+        a free one per capture). compile_flags / run_flags: passed to iree-compile /
+        the run tool. Timeouts are in seconds. report(message): called at each step.
+
+    Not named `run`: that name belongs to the `irtools.run` package.
+    """
+    from irtools.run.layout import RunDir
+    from irtools.run.runner import Options, parse_targets
+    from irtools.run.runner import run as run_all
+
+    options = Options(targets=parse_targets(list(targets)), functions=list(functions),
+                      inputs=list(inputs), seed=seed, repeat=repeat, benchmark=benchmark,
+                      ir_dump=ir_dump, profile=profile, sampling=sampling, replace=replace,
+                      port=port, compile_flags=list(compile_flags), run_flags=list(run_flags),
+                      compile_timeout=compile_timeout, run_timeout=run_timeout)
+    run_all(model, output, options, report=report)
+    return RunDir.open(output)
+
+
+def hotspots(trace: Trace | PathLike, *, by: str = "name", self_time: bool = False,
+             sort: str = "total", top: int | None = None, filter: str | None = None,
+             thread: int | str | None = None, progress: Progress | None = None) -> pd.DataFrame:
+    """Rank the zones of a capture as a DataFrame, as `irtools hotspots`.
+
+    trace: a `Trace`, a `.tracy` path, or a run directory (then every traced run, with a
+        `run` column first; dispatch views take times from the run's HAL profile).
+    by: "name" (the effective name, as Tracy's GUI shows), "srcloc" (source location, as
+        Tracy's csvexport), "dispatch" (IREE dispatches, with their parsed parts) or "op"
+        (dispatch time summed by op kind).
+    self_time: a zone's span less its direct children's. sort: "total", "mean", "count" or
+        "max". top: keep the first N rows. filter: keep groups whose name matches this regular
+        expression. thread: only zones of this thread (id or name).
+
+    Times are integer nanoseconds in `*_ns` columns; `share` is the percentage of the
+    capture's length.
+    """
+    options = dict(by=by, self_time=self_time, sort=sort, top=top, filter=filter, thread=thread,
+                   progress=progress)
+    if _is_run_dir(trace):
+        from irtools.run.report import runs_hotspots
+
+        return runs_hotspots(trace, **options)
+    from irtools.trace.hotspots import hotspots as rank
+
+    return rank(trace, **options)
+
+
+def compare(a: Trace | PathLike, b: Trace | PathLike, *, by: str = "name",
+            self_time: bool = False, top: int | None = None, filter: str | None = None,
+            labels: tuple[str, str] = ("a", "b"),
+            progress: Progress | None = None) -> pd.DataFrame:
+    """The hotspot groups of two captures side by side, as `irtools compare A B`.
+
+    a, b: `Trace`s, `.tracy` paths or run directories. With run directories the runs of the
+    same name are paired (or the only run of each side), and columns `a` and `b` come first,
+    naming each row's pair.
+    by, self_time, filter: as for `hotspots`. top: keep the N largest differences (per pair).
+    labels: the suffixes of the two sides' columns (`total_ns_a`, `total_ns_b`, ...).
+
+    Columns: the group's columns, count/total_ns/mean_ns of each side, `delta_ns` (total of
+    b less a), `ratio` and `mean_ratio` (b / a; inf when a group is new). Rows are sorted
+    by the size of the difference.
+    """
+    if _is_run_dir(a) or _is_run_dir(b):
+        from irtools.run.report import compare_runs, stack_runs
+
+        return stack_runs(compare_runs(a, b, by=by, self_time=self_time, top=top, filter=filter,
+                                       labels=labels, progress=progress), ("a", "b"))
+    from irtools.trace.compare import compare as compare_traces
+
+    return compare_traces(a, b, by=by, self_time=self_time, top=top, filter=filter,
+                          labels=labels, progress=progress)
+
+
+def export(trace: Trace | PathLike, output: PathLike | None = None, *, format: str | None = None,
+           progress: Progress | None = None) -> str:
+    """Write a trace's zones (a `Trace` or a path) as Chrome JSON, Parquet or CSV.
+
+    `format`: chrome-json | parquet | csv, by default from `output`'s name; `.gz`
+    outputs are compressed. Returns the output's path. See `irtools export --help`.
+    """
+    from irtools.trace.export import export as write
+
+    return write(trace, output, format, progress=progress)
+
+
+def slim_mlir(input: PathLike, output: PathLike, *, params: PathLike | None = None,
+              scope: str = "model", min_bytes: int = 1024,
+              progress: Progress | None = None) -> SlimResult:
+    """Move large constants out of an MLIR file into resources (or `params`, an .irpa).
+
+    Not named `slim`: that name belongs to the `irtools.slim` package.
+    """
+    from irtools.slim import slim
+
+    return slim(input, output, params=params, scope=scope, min_bytes=min_bytes, progress=progress)
+
+
+def slim_report(input: PathLike, *, min_bytes: int = 1024,
+                progress: Progress | None = None) -> SlimResult:
+    """List the large constants of an MLIR file; `.to_pandas()` gives a DataFrame."""
+    from irtools.slim import report
+
+    return report(input, min_bytes=min_bytes, progress=progress)

@@ -194,6 +194,25 @@ def test_compare_run_dirs(model_runs):
     assert code == 0 and "matmul" in out
 
 
+def test_the_notebook_api_takes_run_dirs_as_the_cli_does(model_runs):
+    a, _ = model_runs["c_tfm_ext"]
+    b, _ = model_runs["c_tfm_manual"]
+    code, out, err = run_cli("compare", a, b, "--by", "op", "--format", "json")
+    assert code == 0, err
+    compared = irtools.compare(a, b, by="op")
+    assert list(compared.columns[:2]) == ["a", "b"]
+    rows = json.loads(out)
+    assert [(r["a"], r["b"], r["op"], r["delta_ns"]) for r in rows] == list(
+        zip(compared["a"], compared["b"], compared["op"], compared["delta_ns"]))
+    one = a / "llvm-cpu/local-task/prefill"
+    pair = irtools.compare(one, irtools.open_trace(one / "trace.tracy"))
+    assert len(pair) and (pair["delta_ns"] == 0).all()  # a run against its own trace
+    code, out, err = run_cli("hotspots", a, "--by", "dispatch", "--format", "json")
+    assert code == 0, err
+    table = irtools.hotspots(a, by="dispatch")
+    assert table.columns[0] == "run" and len(table) == len(json.loads(out))
+
+
 # ---- inputs and signatures --------------------------------------------------
 
 def test_random_inputs_follow_the_signature_and_the_seed(tmp_path, devices):

@@ -35,46 +35,16 @@ def run(args) -> int:
     return run_traces(args)
 
 
-def _side(path, args):
-    """Hotspot tables of one side: {run name: frame}; a .tracy file is one unnamed run."""
-    from irtools.run.layout import RunDir, is_run_dir
-    from irtools.run.report import run_hotspots
-    from irtools.trace.hotspots import hotspots
-
-    options = dict(by=args.by, self_time=args.self_time, filter=args.filter)
-    if not is_run_dir(path):
-        return {None: hotspots(open_trace(path, tree=args.self_time), **options)}
-    return {info.name: run_hotspots(info, **options) for info in RunDir.open(path).run_list()}
-
-
 def run_dirs(args) -> int:
-    import pandas as pd
-
-    from irtools.errors import UsageError
-    from irtools.render import console_width
+    from irtools.render import console_width, progress_bar
     from irtools.render.tables import compare_table
-    from irtools.trace.compare import compare_frames
+    from irtools.run.report import compare_runs, stack_runs
 
-    a, b = _side(args.a, args), _side(args.b, args)
-    if len(a) == 1 and len(b) == 1:
-        pairs = [(next(iter(a)), next(iter(b)))]
-    else:
-        pairs = [(name, name) for name in a if name in b]
-        if not pairs:
-            raise UsageError("the two run directories share no run name "
-                             f"(A: {', '.join(map(str, a))}; B: {', '.join(map(str, b))})",
-                             fix="name one run's folder on each side")
-    frames = []
-    for na, nb in pairs:
-        f = compare_frames(a[na], b[nb], by=args.by, top=args.top)
-        f.attrs.update(a=f"{args.a}" + (f" ({na})" if na and len(a) > 1 else ""),
-                       b=f"{args.b}" + (f" ({nb})" if nb and len(b) > 1 else ""))
-        frames.append(f)
+    with progress_bar(f"reading {args.a} and {args.b}") as progress:
+        frames = compare_runs(args.a, args.b, by=args.by, self_time=args.self_time,
+                              top=args.top, filter=args.filter, progress=progress)
     if args.format != "table":
-        both = pd.concat([f.assign(a=f.attrs["a"], b=f.attrs["b"]) for f in frames],
-                         ignore_index=True)
-        both.attrs.update(frames[0].attrs)
-        emit(both, args.format, None)
+        emit(stack_runs(frames, ("a", "b")), args.format, None)
         return 0
     for f in frames:
         title = f"A = {f.attrs['a']}\nB = {f.attrs['b']}   (by {args.by}, sorted by |Δ total|)"

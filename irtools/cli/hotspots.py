@@ -61,12 +61,10 @@ def run(args) -> int:
 
 
 def run_dir(args) -> int:
-    import pandas as pd
-
     from irtools.render import console_width, human_ns, progress_bar
     from irtools.render.tables import hotspot_table
     from irtools.run.layout import RunDir
-    from irtools.run.report import run_hotspots
+    from irtools.run.report import run_hotspots, stack_runs
 
     frames = []
     for info in RunDir.open(args.trace).run_list():
@@ -75,9 +73,7 @@ def run_dir(args) -> int:
                                        sort=args.sort, top=args.top, filter=args.filter,
                                        thread=args.thread, progress=progress))
     if args.format != "table":
-        both = pd.concat([f.assign(run=f.attrs["run"]) for f in frames], ignore_index=True)
-        both.attrs.update(frames[0].attrs)
-        emit(both[["run", *[c for c in both.columns if c != "run"]]], args.format, None)
+        emit(stack_runs(frames), args.format, None)
         return 0
     for f in frames:
         title = (f"{f.attrs['run']}: {f.attrs['zones']:,} zones, "

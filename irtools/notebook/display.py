@@ -38,6 +38,8 @@ class Table(pd.DataFrame):
 
 
 def as_table(frame) -> Table:
+    """`frame` (any DataFrame) as a `Table`: the same data, shown in Jupyter in human units
+    (columns named `*_ns`, `share`, `*ratio`, `*bytes` and counts are formatted by name)."""
     table = Table(frame)
     table.attrs.update(frame.attrs)
     return table

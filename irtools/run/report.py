@@ -67,3 +67,73 @@ def _by_op(dispatches, top):
                    "std_ns", "p90_ns", "p99_ns", "share", "time_source"]]
     frame.attrs.update(dispatches.attrs, by="op")
     return frame.head(top) if top else frame
+
+
+def stack_runs(frames: list, columns=("run",)):
+    """Tables of several runs as one, each row led by `columns` (attributes of its table)."""
+    import pandas as pd
+
+    both = pd.concat([f.assign(**{c: f.attrs[c] for c in columns}) for f in frames],
+                     ignore_index=True)
+    both.attrs.update(frames[0].attrs)
+    return both[[*columns, *[c for c in both.columns if c not in columns]]]
+
+
+def runs_hotspots(path, *, progress=None, **options):
+    """The hotspot tables of a run directory's traced runs, as one table with a `run` column
+    first (what `irtools hotspots RUN_DIR --format csv` prints)."""
+    from irtools.run.layout import RunDir
+
+    frames = [run_hotspots(info, progress=progress, **options)
+              for info in RunDir.open(path).run_list()]
+    return stack_runs(frames)
+
+
+def _side(path, *, by, self_time, filter, progress) -> dict:
+    """Hotspot tables of one side of a comparison: {run name: table}; a capture is one
+    unnamed run."""
+    from irtools.run.layout import RunDir, is_run_dir
+    from irtools.trace.hotspots import hotspots
+    from irtools.trace.model import Trace
+
+    options = dict(by=by, self_time=self_time, filter=filter)
+    if isinstance(path, Trace) or not is_run_dir(path):
+        trace = path if isinstance(path, Trace) else Trace.open(path, progress=progress,
+                                                                 tree=self_time)
+        return {None: hotspots(trace, **options)}
+    return {info.name: run_hotspots(info, progress=progress, **options)
+            for info in RunDir.open(path).run_list()}
+
+
+def compare_runs(a, b, *, by: str = "name", self_time: bool = False, top: int | None = None,
+                 filter: str | None = None, labels=("a", "b"), progress=None) -> list:
+    """Compare two run directories (or a run directory and a capture), as `irtools compare`
+    does: runs of the same name are paired, or the only run of each side. One table per pair;
+    its attrs `a` and `b` name the two sides."""
+    from irtools.errors import UsageError
+    from irtools.trace.compare import compare_frames
+
+    sa = _side(a, by=by, self_time=self_time, filter=filter, progress=progress)
+    sb = _side(b, by=by, self_time=self_time, filter=filter, progress=progress)
+    if len(sa) == 1 and len(sb) == 1:
+        pairs = [(next(iter(sa)), next(iter(sb)))]
+    else:
+        pairs = [(name, name) for name in sa if name in sb]
+        if not pairs:
+            raise UsageError("the two run directories share no run name "
+                             f"(A: {', '.join(map(str, sa))}; B: {', '.join(map(str, sb))})",
+                             fix="name one run's folder on each side")
+    frames = []
+    for na, nb in pairs:
+        f = compare_frames(sa[na], sb[nb], by=by, top=top, labels=labels)
+        f.attrs.update(a=_name(a) + (f" ({na})" if na and len(sa) > 1 else ""),
+                       b=_name(b) + (f" ({nb})" if nb and len(sb) > 1 else ""),
+                       self_time=self_time)
+        frames.append(f)
+    return frames
+
+
+def _name(side) -> str:
+    from irtools.trace.model import Trace
+
+    return side.path if isinstance(side, Trace) else str(side)
