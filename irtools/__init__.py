@@ -13,7 +13,7 @@ from irtools.errors import IrtoolsError
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy knows the name), without importing typing
 if TYPE_CHECKING:  # annotations only: nothing below is imported at run time
     from collections.abc import Callable, Sequence
-    from typing import Any
+    from typing import Any, TypeGuard
 
     import pandas as pd
 
@@ -57,7 +57,7 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
 
 
-def _is_run_dir(path: object) -> bool:
+def _is_run_dir(path: object) -> TypeGuard[PathLike]:
     if not isinstance(path, (str, os.PathLike)):
         return False
     from irtools.run.layout import is_run_dir
@@ -145,15 +145,15 @@ def hotspots(trace: Trace | PathLike, *, by: str = "name", self_time: bool = Fal
     Times are integer nanoseconds in `*_ns` columns; `share` is the percentage of the
     capture's length.
     """
-    options = dict(by=by, self_time=self_time, sort=sort, top=top, filter=filter, thread=thread,
-                   progress=progress)
     if _is_run_dir(trace):
         from irtools.run.report import runs_hotspots
 
-        return runs_hotspots(trace, **options)
+        return runs_hotspots(trace, by=by, self_time=self_time, sort=sort, top=top,
+                             filter=filter, thread=thread, progress=progress)
     from irtools.trace.hotspots import hotspots as rank
 
-    return rank(trace, **options)
+    return rank(trace, by=by, self_time=self_time, sort=sort, top=top, filter=filter,
+                thread=thread, progress=progress)
 
 
 def compare(a: Trace | PathLike, b: Trace | PathLike, *, by: str = "name",

@@ -8,8 +8,11 @@ else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: `import irtools` stays cheap
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
 
 
 class IrtoolsError(Exception):

@@ -27,7 +27,7 @@ class Dump:
         self._file = None
 
     @classmethod
-    def open(cls, path, *, progress=None):
+    def open(cls, path, *, progress=None) -> Dump:
         return cls(scan(path, progress=progress))
 
     def __len__(self):

@@ -13,6 +13,12 @@ from typing import TYPE_CHECKING
 from irtools.trace.dispatch import executable_of
 
 if TYPE_CHECKING:  # layout imports this module for RunDir.hotspots
+    import os
+    from collections.abc import Callable
+    from typing import Any
+
+    import pandas as pd
+
     from irtools.run.layout import RunInfo
 
 
@@ -79,7 +85,8 @@ def stack_runs(frames: list, columns=("run",)):
     return both[[*columns, *[c for c in both.columns if c not in columns]]]
 
 
-def runs_hotspots(path, *, progress=None, **options):
+def runs_hotspots(path: str | os.PathLike[str], *, progress: Callable[[int, int], None] | None = None,
+                  **options: Any) -> pd.DataFrame:
     """The hotspot tables of a run directory's traced runs, as one table with a `run` column
     first (what `irtools hotspots RUN_DIR --format csv` prints)."""
     from irtools.run.layout import RunDir
