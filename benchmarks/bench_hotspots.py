@@ -10,10 +10,11 @@ Anchor, in the same run: decompressing the same file alone in one thread
 figures are given. Also shown: the same decoding with the reader's threads
 (one per stream, up to the cores). Reported: wall time of `irtools hotspots`
 in a fresh process, start-up and all, best and median of the rounds, as a
-ratio to the anchor; peak RSS in bytes per zone; and the notebook call
+ratio to the anchor; peak RSS in bytes per zone; the same for `--self`
+(which also reads the zones' nesting); and the notebook call
 `irtools.hotspots(path)`, which also imports pandas.
 
-    python benchmarks/bench_hotspots.py [--capture PATH]
+    python benchmarks/bench_hotspots.py [--capture PATH] [--rounds N]
 """
 
 from __future__ import annotations
@@ -92,14 +93,16 @@ def main():
     size = args.capture.stat().st_size
     path = str(args.capture)
     cli = f"from irtools.cli import main; main(['hotspots', {path!r}, '--top', '5'])"
+    cli_self = f"from irtools.cli import main; main(['hotspots', {path!r}, '--top', '5', '--self'])"
     notebook = f"import irtools; irtools.hotspots({path!r}).head(5)"
     startup = "import numpy, rich.table, irtools.cli.hotspots"
     zones_code = f"import irtools; print(irtools.open_trace({path!r}).zone_count)"
     zones = int(timed_child(zones_code)[2].strip().splitlines()[-1])
     # Rounds interleave the anchor and the measured commands, so that a slow
     # moment of the machine hits both.
-    rows = {k: [] for k in ("decompress", "decompress_threads", "startup", "cli", "notebook")}
-    peak = 0
+    rows = {k: [] for k in ("decompress", "decompress_threads", "startup", "cli", "cli_self",
+                            "notebook")}
+    peak = peak_self = 0
     for _ in range(args.rounds):
         rows["decompress"].append(decompress_only(args.capture, threaded=False)[0])
         rows["decompress_threads"].append(decompress_only(args.capture, threaded=True)[0])
@@ -107,6 +110,9 @@ def main():
         wall, rss, _ = timed_child(cli)
         rows["cli"].append(wall)
         peak = max(peak, rss)
+        wall, rss, _ = timed_child(cli_self)
+        rows["cli_self"].append(wall)
+        peak_self = max(peak_self, rss)
         rows["notebook"].append(timed_child(notebook)[0])
     best = {k: min(v) for k, v in rows.items()}
     median = {k: statistics.median(v) for k, v in rows.items()}
@@ -123,8 +129,13 @@ def main():
         "hotspots_over_decompress": round(best["cli"] / best["decompress"], 2),
         "hotspots_over_decompress_per_round": [round(r, 2) for r in ratios],
         "hotspots_over_threaded_decompress": round(best["cli"] / best["decompress_threads"], 2),
+        "hotspots_self_s": round(best["cli_self"], 3),
+        "hotspots_self_median_s": round(median["cli_self"], 3),
+        "hotspots_self_over_decompress": round(best["cli_self"] / best["decompress"], 2),
         "notebook_hotspots_s": round(best["notebook"], 3),
         "peak_rss_bytes": peak, "peak_rss_bytes_per_zone": round(peak / zones, 1),
+        "self_peak_rss_bytes_per_zone": round(peak_self / zones, 1),
+        "load_average_1min": round(os.getloadavg()[0], 1),
     }
     print(json.dumps(result, indent=1))
 
