@@ -16,6 +16,11 @@ Token ids are clamped to the vocabulary, so any random i32 input is valid. Weigh
 `util.global` initial values named like `@layers.0.attn.wq` (or, with `--weights constants`,
 `arith.constant`s inside each function, so every blob appears twice). The file is written
 in a stream; memory stays small whatever the size.
+
+Every op carries a name location of the module it belongs to, as a PyTorch export
+names them: `loc("model.layers.0.self_attn.q_proj")`, `model.layers.0.mlp.down_proj`,
+`model.layers.0` (the residual adds), `model.norm`, `lm_head`. `irtools hotspots RUN --by
+layer` rolls dispatch times up by these names.
 """
 
 from __future__ import annotations
@@ -117,20 +122,24 @@ class _Body:
 
     def __init__(self, out, cfg: Config):
         self.out, self.cfg, self.n = out, cfg, 0
+        self.scope = "model"   # the module the next ops belong to, for their locations
+
+    def loc(self) -> str:
+        return f' loc("{self.scope}")'
 
     def name(self, base):
         self.n += 1
         return f"%{base}{self.n}"
 
     def line(self, text):
-        self.out.write("    " + text + "\n")
+        self.out.write("    " + text + ("" if text.startswith("//") else self.loc()) + "\n")
 
     def weight(self, name, shape):
         v = self.name("w")
         if self.cfg.weights == "constants":
             self.out.write(f"    {v} = arith.constant ")
             _write_dense(self.out, self.cfg, name, shape)
-            self.out.write("\n")
+            self.out.write(self.loc() + "\n")
         else:
             self.line(f"{v} = util.global.load @{name} : {_ty(shape)}")
         return v
@@ -154,14 +163,15 @@ class _Body:
         in_tys = ", ".join(t for _, t in ins)
         args = [f"%b{i}" for i in range(len(ins) + 1)]
         in_elems = [re.fullmatch(r"tensor<(?:\d+x)*(\w+)>", t).group(1) for _, t in ins]
-        self.line(f"{r} = linalg.generic {{indexing_maps = [{maps_s}], iterator_types = [{iters_s}]}} "
-                  f"ins({in_vals} : {in_tys}) outs({out_init} : {_ty(out_shape, elem)}) {{")
+        self.out.write(f"    {r} = linalg.generic {{indexing_maps = [{maps_s}], iterator_types = [{iters_s}]}} "
+                       f"ins({in_vals} : {in_tys}) outs({out_init} : {_ty(out_shape, elem)}) {{\n")
         sig = ", ".join(f"{a}: {t}" for a, t in zip(args, in_elems + [elem]))
         self.out.write(f"    ^bb0({sig}):\n")
         lines, result = body(*args)
-        for text in lines:
-            self.out.write("      " + text + "\n")
-        self.out.write(f"      linalg.yield {result} : {elem}\n    }} -> {_ty(out_shape, elem)}\n")
+        for text in lines:  # body ops too: a fused body keeps each op's origin
+            self.out.write("      " + text + self.loc() + "\n")
+        self.out.write(f"      linalg.yield {result} : {elem}{self.loc()}\n    }} -> {_ty(out_shape, elem)}"
+                       f"{self.loc()}\n")
         return r
 
     def matmul(self, a, b, m, k, n):
@@ -256,9 +266,13 @@ class _Body:
     def ffn(self, x, rows, prefix):
         cfg = self.cfg
         h, f = cfg.hidden, cfg.ffn
+        mlp = f"model.{prefix}mlp"
+        self.scope = mlp + ".gate_proj"
         gate = self.matmul(x, self.weight(prefix + "ffn.w_gate", (h, f)), rows, h, f)
+        self.scope = mlp + ".up_proj"
         up = self.matmul(x, self.weight(prefix + "ffn.w_up", (h, f)), rows, h, f)
         ident = "(d0, d1) -> (d0, d1)"
+        self.scope = mlp + ".act_fn"
         act = self.generic([ident] * 3, ["parallel", "parallel"], [(gate, _ty((rows, f))), (up, _ty((rows, f)))],
                            (rows, f),
                            lambda g, u, o: (["%one = arith.constant 1.000000e+00 : f32",
@@ -266,11 +280,14 @@ class _Body:
                                              "%den = arith.addf %ex, %one : f32",
                                              f"%sg = arith.divf {g}, %den : f32",
                                              f"%r = arith.mulf %sg, {u} : f32"], "%r"))
+        self.scope = mlp + ".down_proj"
         return self.matmul(act, self.weight(prefix + "ffn.w_down", (f, h)), rows, f, h)
 
     def head(self, x, rows):
         cfg = self.cfg
+        self.scope = "model.norm"
         x = self.rmsnorm(x, rows, "final_norm")
+        self.scope = "lm_head"
         return self.matmul(x, self.weight("lm_head", (cfg.hidden, cfg.vocab)), rows, cfg.hidden, cfg.vocab)
 
 
@@ -279,23 +296,41 @@ def _write_prefill(out, cfg: Config):
     cache = _ty((n, s, h))
     out.write(f"  func.func @prefill(%tokens: {_ty((s,), 'i32')}) -> ({_ty((s, cfg.vocab))}, {cache}, {cache}) {{\n")
     b = _Body(out, cfg)
+    b.scope = "model.embed_tokens"
     x = b.embed("%tokens", s)
+    b.scope = "model"
     k_all, v_all = b.name("kcache"), b.name("vcache")
     b.line(f"{k_all} = tensor.empty() : {cache}")
     b.line(f"{v_all} = tensor.empty() : {cache}")
     for i in range(n):
-        p = f"layers.{i}."
+        p, m = f"layers.{i}.", f"model.layers.{i}"
         b.line(f"// ---- layer {i} ----")
+        b.scope = m + ".input_layernorm"
         xn = b.rmsnorm(x, s, p + "attn_norm")
-        q, k, v = (b.matmul(xn, b.weight(p + f"attn.w{c}", (h, h)), s, h, h) for c in "qkv")
+        q, k, v = (_projection(b, xn, p, m, c, s) for c in "qkv")
+        b.scope = m + ".self_attn"
         k_all = _store_layer(b, k, k_all, i, s, h, cache)
         v_all = _store_layer(b, v, v_all, i, s, h, cache)
         a = b.attention(q, k, v, s, s, causal=True)
-        x = b.add(x, b.matmul(a, b.weight(p + "attn.wo", (h, h)), s, h, h), (s, h))
-        x = b.add(x, b.ffn(b.rmsnorm(x, s, p + "ffn_norm"), s, p), (s, h))
+        o = _projection(b, a, p, m, "o", s)
+        b.scope = m
+        x = b.add(x, o, (s, h))
+        b.scope = m + ".post_attention_layernorm"
+        xn = b.rmsnorm(x, s, p + "ffn_norm")
+        f = b.ffn(xn, s, p)
+        b.scope = m
+        x = b.add(x, f, (s, h))
     logits = b.head(x, s)
+    b.scope = "model"
     b.line(f"return {logits}, {k_all}, {v_all} : {_ty((s, cfg.vocab))}, {cache}, {cache}")
     out.write("  }\n")
+
+
+def _projection(b, x, p, m, which, rows) -> str:
+    """x @ W{which}, located as the layer's `self_attn.{which}_proj`."""
+    b.scope = f"{m}.self_attn.{which}_proj"
+    h = b.cfg.hidden
+    return b.matmul(x, b.weight(p + f"attn.w{which}", (h, h)), rows, h, h)
 
 
 def _store_layer(b, src, into, layer, s, h, cache) -> str:
@@ -312,15 +347,19 @@ def _write_decode(out, cfg: Config):
     out.write(f"  func.func @decode(%token: {_ty((1,), 'i32')}, %k_cache: {cache}, %v_cache: {cache}) "
               f"-> ({_ty((1, cfg.vocab))}, {cache}, {cache}) {{\n")
     b = _Body(out, cfg)
+    b.scope = "model.embed_tokens"
     x = b.embed("%token", 1)
+    b.scope = "model"
     k_out, v_out = b.name("kcache"), b.name("vcache")
     b.line(f"{k_out} = tensor.empty() : {cache}")
     b.line(f"{v_out} = tensor.empty() : {cache}")
     for i in range(n):
-        p = f"layers.{i}."
+        p, m = f"layers.{i}.", f"model.layers.{i}"
         b.line(f"// ---- layer {i} ----")
+        b.scope = m + ".input_layernorm"
         xn = b.rmsnorm(x, 1, p + "attn_norm")
-        q, k, v = (b.matmul(xn, b.weight(p + f"attn.w{c}", (h, h)), 1, h, h) for c in "qkv")
+        q, k, v = (_projection(b, xn, p, m, c, 1) for c in "qkv")
+        b.scope = m + ".self_attn"
         full = {}
         for new, old, tag in ((k, "%k_cache", "k"), (v, "%v_cache", "v")):
             past, whole, window = b.name(tag + "past"), b.name(tag + "full"), b.name(tag + "window")
@@ -336,9 +375,16 @@ def _write_decode(out, cfg: Config):
             else:
                 v_out = _store_layer(b, window, v_out, i, s, h, cache)
         a = b.attention(q, full["k"], full["v"], 1, s + 1, causal=False)
-        x = b.add(x, b.matmul(a, b.weight(p + "attn.wo", (h, h)), 1, h, h), (1, h))
-        x = b.add(x, b.ffn(b.rmsnorm(x, 1, p + "ffn_norm"), 1, p), (1, h))
+        o = _projection(b, a, p, m, "o", 1)
+        b.scope = m
+        x = b.add(x, o, (1, h))
+        b.scope = m + ".post_attention_layernorm"
+        xn = b.rmsnorm(x, 1, p + "ffn_norm")
+        f = b.ffn(xn, 1, p)
+        b.scope = m
+        x = b.add(x, f, (1, h))
     logits = b.head(x, 1)
+    b.scope = "model"
     b.line(f"return {logits}, {k_out}, {v_out} : {_ty((1, cfg.vocab))}, {cache}, {cache}")
     out.write("  }\n")
 
