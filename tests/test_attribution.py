@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import REPO, tool
+
 from irtools.analysis.codegen import codegen_facts, read_assembly
 from irtools.analysis.layers import NO_SOURCE, dispatch_shares, layer_table
 from irtools.analysis.sites import read_sites, sites_by_dispatch
@@ -153,7 +153,8 @@ func.func @mm(%a: tensor<128x64xf32>, %b: tensor<64x96xf32>) -> tensor<128x96xf3
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<128x96xf32>
   %f = linalg.fill ins(%zero : f32) outs(%e : tensor<128x96xf32>) -> tensor<128x96xf32>
-  %r = linalg.matmul ins(%a, %b : tensor<128x64xf32>, tensor<64x96xf32>) outs(%f : tensor<128x96xf32>) -> tensor<128x96xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<128x64xf32>, tensor<64x96xf32>)
+         outs(%f : tensor<128x96xf32>) -> tensor<128x96xf32>
   return %r : tensor<128x96xf32>
 }
 """)

@@ -6,8 +6,8 @@ import os
 import subprocess
 
 import pytest
-
 from conftest import tool
+
 from irtools.analysis import peak
 from irtools.analysis.work import analyze_sources
 from irtools.run.targets import parse_target

@@ -10,8 +10,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import MODELS, REPO, tool
+
 from irtools.analysis import work as W
 from irtools.analysis.locations import origins
 from irtools.errors import MlirError

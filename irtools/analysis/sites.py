@@ -11,7 +11,8 @@ program (VM dialect) with those locations; this module reads it, line by line:
     vm.rodata private @_utf8_prefill_dispatch_2_matmul_BB16... "prefill_dispatch_2_matmul_32x128x128_f32"
     %_utf8_... = vm.const.ref.rodata @_utf8_prefill_dispatch_2_matmul_BB16...
     %2 = vm.call @hal.executable.lookup.function(%exe, %_utf8_...)
-    vm.call.variadic @hal.command_buffer.dispatch(%ref, %exe, %2, ...) loc(callsite("model.layers.0.self_attn.k_proj" at ...))
+    vm.call.variadic @hal.command_buffer.dispatch(%ref, %exe, %2, ...)
+        loc(callsite("model.layers.0.self_attn.k_proj" at ...))
 
 Dispatches recorded in a memoized command buffer (`__prefill_memoize_apply`)
 belong to the function that replays it (`prefill`).
@@ -35,7 +36,8 @@ _RODATA = re.compile(r'^\s*vm\.rodata \w+ @([\w$.-]+)\b.*?"((?:[^"\\]|\\.)*)"')
 _FUNC = re.compile(r"^\s*vm\.func \w+ @([\w$.-]+)\(")
 _CONST_REF = re.compile(r"^\s*(%[\w$.-]+) = vm\.const\.ref\.rodata @([\w$.-]+)")
 _LOOKUP = re.compile(r"^\s*(%[\w$.-]+) = vm\.call @hal\.executable\.lookup\.function\(\s*%[\w$.-]+,\s*(%[\w$.-]+)\)")
-_DISPATCH = re.compile(r"vm\.call(?:\.variadic)? @hal\.command_buffer\.dispatch\(\s*%[\w$.-]+,\s*%[\w$.-]+,\s*(%[\w$.-]+)")
+_DISPATCH = re.compile(r"vm\.call(?:\.variadic)? @hal\.command_buffer\.dispatch\("
+                       r"\s*%[\w$.-]+,\s*%[\w$.-]+,\s*(%[\w$.-]+)")
 _LOC = re.compile(r"\bloc\((.*)\)\s*$")
 _MEMOIZED = re.compile(r"^__(.+)_memoize_apply$")
 
