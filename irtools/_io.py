@@ -24,6 +24,12 @@ def special_kind(path) -> str | None:
     return next((kind for test, kind in _SPECIAL if test(mode)), None)
 
 
+def is_stream(path) -> bool:
+    """An output to write as it is, never to replace: a device, a FIFO, or anything under
+    /dev or /proc (/dev/stdout links to whatever the shell opened: a pipe, a terminal, `> f`)."""
+    return special_kind(path) is not None or os.path.abspath(path).startswith(("/dev/", "/proc/"))
+
+
 def refuse_special(path, error=UsageError, *, stdin: bool = False) -> None:
     """Raise `error` for an input that is a FIFO, device or socket.
 
@@ -58,20 +64,35 @@ def atomic_output(path, mode: str = "wb", *, inputs=(), durable: bool = True):
     `inputs` are paths that must never be overwritten. `durable=False` skips the
     fsync: the rename stays atomic, only a power cut could lose the file (right for
     a manifest rewritten after every step).
+
+    A symlink is written through, as the shell's `>` does: the file it points to is
+    replaced, the link stays. A device or FIFO (`-o /dev/null`, `-o /dev/stdout`) is
+    written to as it is, never renamed over: as root that would replace /dev/null
+    with a regular file.
     """
     path = os.fspath(path)
     for src in inputs:
         if src is not None and same_file(src, path):
             raise OutputError("output is the same file as the input", path=path,
                               fix="write the output to another path")
-    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise OutputError("is a folder, not a file", path=path, fix="give a file name")
+    if is_stream(path):
+        kind = special_kind(path)
+        if kind == "a socket":
+            raise OutputError(f"is {kind}, not a file", path=path, fix="give a file name")
+        with _direct(path, mode) as handle:
+            yield handle
+        return
+    target = os.path.realpath(path)
+    folder = os.path.dirname(target)
     if not os.path.isdir(folder):
         raise OutputError("the output folder does not exist", path=path,
-                          fix=f"create {folder} first")
+                          fix=f"create {os.path.dirname(os.path.abspath(path))} first")
     try:
         fd, tmp = tempfile.mkstemp(prefix=".irtools-", suffix=".tmp", dir=folder)
     except OSError as err:
-        raise OutputError(f"cannot create a file here: {err.strerror}", path=path) from err
+        raise output_error(err, path, "cannot create a file here") from err
     try:
         # mkstemp makes the file private (0600); give it the mode a plain open() would.
         os.fchmod(fd, 0o666 & ~_umask())
@@ -80,15 +101,38 @@ def atomic_output(path, mode: str = "wb", *, inputs=(), durable: bool = True):
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except OSError as err:
         _remove(tmp)
-        raise OutputError(f"cannot write the output: {err.strerror or err}", path=path,
-                          fix="free some disk space or choose another path"
-                          if getattr(err, "errno", None) == 28 else None) from err
+        raise output_error(err, path) from err
     except BaseException:
         _remove(tmp)
         raise
+
+
+@contextlib.contextmanager
+def _direct(path, mode):
+    """Write straight into a device or FIFO: there is nothing to rename."""
+    try:
+        with open(path, mode) as handle:
+            yield handle
+            handle.flush()
+    except OSError as err:
+        raise output_error(err, path) from err
+
+
+_FIXES = {errno.ENOSPC: "free some disk space or choose another path",
+          errno.EDQUOT: "free some of your disk quota or choose another path",
+          errno.EFBIG: "choose a file system that takes larger files",
+          errno.EACCES: "choose a path you may write to", errno.EPERM: "choose a path you may write to",
+          errno.EROFS: "choose a path on a writable file system"}
+
+
+def output_error(err: OSError, path, what: str = "cannot write the output",
+                 kind=OutputError) -> OutputError:
+    """An OSError met while writing `path`, as the one-line OutputError that says what to do."""
+    return kind(f"{what}: {err.strerror or err}", path=os.fspath(path),
+                fix=_FIXES.get(getattr(err, "errno", None)))
 
 
 def copy_range(src_fd: int, offset: int, length: int, out) -> None:

@@ -34,7 +34,7 @@ class IrtoolsError(Exception):
     def message(self) -> str:
         where = []
         if self.path is not None:
-            where.append(self.path)
+            where.append(printable(self.path))
         if self.offset is not None:
             where.append(f"offset {self.offset}")
         if self.line is not None:
@@ -46,6 +46,12 @@ class IrtoolsError(Exception):
             text += f"; {self.fix}"
         text = " ".join(text.split())  # one line, whatever the parts held
         return (": ".join(where) + ": " + text) if where else text
+
+
+def printable(path: str) -> str:
+    """`path` with control characters escaped: a newline in a file name must not break the
+    one-line message."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in path)
 
 
 def json_kind(value: object) -> str:

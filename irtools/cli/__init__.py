@@ -11,7 +11,8 @@ import importlib
 import os
 import sys
 
-from irtools.errors import IrtoolsError
+from irtools._io import output_error
+from irtools.errors import IrtoolsError, OutputError
 
 # Subcommand modules, in the order `irtools --help` lists them.
 COMMANDS = ["run", "hotspots", "compare", "slim", "ir", "export", "tui"]
@@ -40,18 +41,74 @@ def main(argv=None) -> int:
     show_traceback = "--traceback" in argv
     parser = build_parser()
     args = parser.parse_args(argv)
+    real_stdout, sys.stdout = sys.stdout, _Stdout(sys.stdout)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a full disk under `> out.txt` is met here, not at exit
+        return code
     except IrtoolsError as err:
         if show_traceback:
             raise
+        if isinstance(err, StdoutError):
+            _drop_stdout(real_stdout)
         print(f"irtools: error: {err}", file=sys.stderr)
         return err.exit_code
     except BrokenPipeError:
         # The reader of our output went away (`irtools ... | head`): stay quiet.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _drop_stdout(real_stdout)
         return 0
+    except OSError as err:
+        # A file that vanished or may not be read, met outside the readers that say so.
+        if show_traceback or err.filename is None:
+            raise
+        error = IrtoolsError(err.strerror or str(err), path=err.filename)
+        print(f"irtools: error: {error}", file=sys.stderr)
+        return error.exit_code
     except KeyboardInterrupt:
         print("irtools: interrupted", file=sys.stderr)
         return 130
+    finally:
+        sys.stdout = real_stdout
+
+
+
+class StdoutError(OutputError):
+    """Standard output cannot be written (`> /dev/full`, a closed terminal)."""
+
+
+class _Stdout:
+    """sys.stdout, whose write errors become one StdoutError (a broken pipe stays itself)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+    def write(self, text):
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            raise output_error(err, "standard output", "cannot write", StdoutError) from err
+
+    def flush(self):
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            raise output_error(err, "standard output", "cannot write", StdoutError) from err
+
+
+def _drop_stdout(stream):
+    """Send what is left in standard output's buffer to /dev/null, so that the flush at
+    exit does not fail again with a traceback."""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError, AttributeError):  # not a real file (tests use StringIO)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)

@@ -34,14 +34,18 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    from irtools._io import is_stream
     from irtools.cli._common import open_trace
-    from irtools.render import human_bytes, progress_bar, stdout_console
+    from irtools.render import human_bytes, progress_bar, stderr_console, stdout_console
     from irtools.trace.export import check, export
 
     fmt = check(args.output, args.format)
     trace = open_trace(args.trace)
     with progress_bar(f"export {fmt}", unit_bytes=False) as progress:
         out = export(trace, args.output, fmt, progress=progress)
-    stdout_console().print(f"wrote {out}: {trace.zone_count:,} zones, "
-                           f"{human_bytes(os.path.getsize(out))}", highlight=False)
+    if is_stream(out):   # -o /dev/stdout: the data is on stdout, the note goes beside it
+        stderr_console().print(f"wrote {out}: {trace.zone_count:,} zones", highlight=False)
+    else:
+        stdout_console().print(f"wrote {out}: {trace.zone_count:,} zones, "
+                               f"{human_bytes(os.path.getsize(out))}", highlight=False)
     return 0

@@ -6,8 +6,8 @@ import os
 import subprocess
 import time
 
-from irtools._io import atomic_output
-from irtools.errors import ToolFailed
+from irtools._io import atomic_output, special_kind
+from irtools.errors import OutputError, ToolFailed
 from irtools.irdiff.dump import Dump
 from irtools.irdiff.index import Index, Reader, complete
 
@@ -35,6 +35,10 @@ def compile_dump(model, output, flags=(), *, module_scope=False, timeout=None, p
     `watch(snapshots)` (the list so far; the last one may still be growing) are called
     a few times a second.
     """
+    kind = special_kind(output)
+    if kind is not None:
+        raise OutputError(f"is {kind}: the dump is read back while it is written", path=os.fspath(output),
+                          fix="give a file name, e.g. -o dump.txt")
     argv = compile_argv(model, list(flags), module_scope=module_scope)
     started = time.monotonic()
     idx = Index(os.fspath(output), 0)
