@@ -50,7 +50,8 @@ def same_file(a, b) -> bool:
         return os.path.abspath(a) == os.path.abspath(b)
 
 
-def _umask() -> int:
+def umask() -> int:
+    """The process umask (reading it means setting it: set it back at once)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -95,7 +96,7 @@ def atomic_output(path, mode: str = "wb", *, inputs=(), durable: bool = True):
         raise output_error(err, path, "cannot create a file here") from err
     try:
         # mkstemp makes the file private (0600); give it the mode a plain open() would.
-        os.fchmod(fd, 0o666 & ~_umask())
+        os.fchmod(fd, 0o666 & ~umask())
         with os.fdopen(fd, mode) as handle:
             yield handle
             handle.flush()

@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+import threading
 
 from irtools._io import output_error
 from irtools.errors import IrtoolsError, OutputError
@@ -42,6 +44,7 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     real_stdout, sys.stdout = sys.stdout, _Stdout(sys.stdout)
+    handlers = _catch_signals()
     try:
         code = int(args.func(args) or 0)
         sys.stdout.flush()  # a full disk under `> out.txt` is met here, not at exit
@@ -64,12 +67,44 @@ def main(argv=None) -> int:
         error = IrtoolsError(err.strerror or str(err), path=err.filename)
         print(f"irtools: error: {error}", file=sys.stderr)
         return error.exit_code
-    except KeyboardInterrupt:
-        print("irtools: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as err:
+        signum = getattr(err, "signum", signal.SIGINT)
+        print(f"irtools: interrupted ({signal.Signals(signum).name})", file=sys.stderr)
+        return 128 + signum
     finally:
         sys.stdout = real_stdout
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
 
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (`timeout`, `kill`) or SIGHUP (a closed terminal), raised in the main thread
+    like Ctrl-C's KeyboardInterrupt, so that the same cleanup runs: the process groups of
+    IREE tools are killed, temporary files removed, a run's manifest says "interrupted".
+    The exit code is 128 + the signal's number, as a shell reports it: 143 and 129."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _catch_signals() -> dict:
+    """Handle SIGTERM and SIGHUP like Ctrl-C; the old handlers, to put back."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def terminated(signum, frame):
+        for s in old:   # once: a second signal must not cut the cleanup short
+            signal.signal(s, signal.SIG_IGN)
+        raise Terminated(signum)
+
+    # Only where the default (dying) stands: under `nohup`, SIGHUP stays ignored.
+    old = {s: h for s in (signal.SIGTERM, signal.SIGHUP)
+           if (h := signal.getsignal(s)) == signal.SIG_DFL}
+    for s in old:
+        signal.signal(s, terminated)
+    return old
 
 
 class StdoutError(OutputError):

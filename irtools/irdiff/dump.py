@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 
-from irtools._io import atomic_output
-from irtools.errors import DumpError, UsageError
+from irtools._io import output_error, same_file, umask
+from irtools.errors import OutputError, UsageError
 from irtools.irdiff import mlir
 from irtools.irdiff.changed import CHANGED, UNKNOWN, changed_flags
 from irtools.irdiff.diff import Diff, Options, normalise, read_lines
@@ -248,39 +250,72 @@ class Dump:
 
     # ---- split -------------------------------------------------------------
     def split(self, outdir, *, progress=None) -> list:
-        """Write one numbered file per snapshot (the bytes before the first header too)."""
+        """Write one numbered file per snapshot (the bytes before the first header too).
+
+        The files are written into a temporary folder beside `outdir` and moved in at the
+        end: a failure (a full disk, Ctrl-C) leaves `outdir` as it was, never half filled.
+        """
         outdir = os.fspath(outdir)
+        if os.path.exists(outdir) and not os.path.isdir(outdir):
+            raise OutputError("is a file, not a folder", path=outdir, fix="give a folder name")
+        if os.path.exists(outdir) and same_file(outdir, self.path):
+            raise OutputError("is the dump's own folder", path=outdir, fix="give another folder")
+        parent = os.path.dirname(os.path.abspath(outdir))
         try:
-            os.makedirs(outdir, exist_ok=True)
+            work = tempfile.mkdtemp(prefix=".irtools-split-", suffix=".tmp", dir=parent)
         except OSError as err:
-            raise DumpError(f"cannot create the output folder: {err.strerror}", path=outdir) from err
+            raise output_error(err, outdir, "cannot create the output folder") from err
+        try:
+            names = self._split_into(work, progress)
+            _move_in(work, outdir)
+        except OSError as err:
+            shutil.rmtree(work, ignore_errors=True)
+            raise output_error(err, outdir) from err
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        return [os.path.join(outdir, name) for name in names]
+
+    def _split_into(self, folder, progress) -> list:
         snaps = self.index.snapshots
         width = max(4, len(str(len(snaps))))
-        written = []
+        names = []
         f = self.file()
         if self.index.preamble:
-            written.append(self._copy(f, 0, self.index.preamble,
-                                      os.path.join(outdir, "0" * width + "-preamble.txt")))
+            names.append(_copy(f, 0, self.index.preamble, folder, "0" * width + "-preamble.txt"))
         for s in snaps:
             name = f"{s.index + 1:0{width}d}-{s.when}-{_safe(s.pass_name)}"
             if s.symbol:
                 name += "-" + _safe(s.symbol)
-            written.append(self._copy(f, s.start, s.end, os.path.join(outdir, name + ".mlir")))
+            names.append(_copy(f, s.start, s.end, folder, name + ".mlir"))
             if progress:
                 progress(s.end, self.index.size)
-        return written
+        return names
 
-    def _copy(self, f, start, end, path):
-        f.seek(start)
-        left = end - start
-        with atomic_output(path, inputs=[self.path]) as out:
-            while left > 0:
-                part = f.read(min(8 << 20, left))
-                if not part:
-                    break
-                out.write(part)
-                left -= len(part)
-        return path
+
+def _copy(f, start, end, folder, name) -> str:
+    f.seek(start)
+    left = end - start
+    with open(os.path.join(folder, name), "wb") as out:
+        while left > 0:
+            part = f.read(min(8 << 20, left))
+            if not part:
+                break
+            out.write(part)
+            left -= len(part)
+    return name
+
+
+def _move_in(work, outdir):
+    """The finished files into `outdir`: the whole folder at once when it is new, else
+    file by file (each rename is atomic), leaving other files of `outdir` alone."""
+    os.chmod(work, 0o777 & ~umask())
+    if not os.path.exists(outdir):
+        os.rename(work, outdir)
+        return
+    for name in sorted(os.listdir(work)):
+        os.replace(os.path.join(work, name), os.path.join(outdir, name))
+    os.rmdir(work)
 
 
 def _safe(name):

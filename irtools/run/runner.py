@@ -232,7 +232,11 @@ class Runner:
             entry.update(status="ok", returncode=0)
         except ToolFailed as err:
             entry.update(status="failed", returncode=err.returncode, error=str(err))
-        self.save()
+        except KeyboardInterrupt:
+            entry.update(status="interrupted")
+            raise
+        finally:
+            self.save()
         return entry
 
     def run_one(self, target: Target, function: str, compiled: dict, signature) -> dict:
