@@ -131,6 +131,7 @@ def test_an_odd_profile_line_names_its_line(tmp_path, case):
     one_error(code, err, bad, "line 3", words)
 
 
+@pytest.mark.iree
 def test_an_empty_or_cut_profile_bundle(tmp_path):
     empty = tmp_path / "empty.ireeprof"
     empty.write_bytes(b"")

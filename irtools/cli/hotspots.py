@@ -88,6 +88,11 @@ def run_trace(args) -> int:
     from irtools.render.tables import hotspot_table
     from irtools.trace.hotspots import rank
 
+    if args.profile:  # a FIFO or a missing profile is said before the capture is read
+        from irtools._io import refuse_special
+        from irtools.errors import ProfileError
+
+        refuse_special(args.profile, ProfileError)
     trace = open_trace(args.trace, tree=args.self_time)
     # Plain columns, not a DataFrame: pandas is imported only when needed.
     frame = rank(trace, by=args.by, self_time=args.self_time, sort=args.sort,

@@ -7,9 +7,7 @@ import contextlib
 import csv
 import json
 import os
-import shutil
 import sys
-import tempfile
 
 from irtools._io import refuse_special
 from irtools.cli._args import count, regex, seconds, seconds_value
@@ -94,26 +92,27 @@ def _format(p):
 def _open(path):
     from irtools.irdiff import cached
     from irtools.irdiff.dump import Dump
-    from irtools.render import progress_bar, stderr_console
+    from irtools.render import progress_bar
 
     stdin = path == "-"
     if not stdin:
         refuse_special(path, stdin=True)
     with contextlib.ExitStack() as stack:
         if stdin:
-            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="irtools-"))
-            path = os.path.join(folder, "stdin-dump.txt")
-            with open(path, "wb") as out:
-                shutil.copyfileobj(sys.stdin.buffer, out, 8 << 20)
+            from irtools.cache import cache_dir
+            from irtools.irdiff.stdin import stdin_copy
+
+            with progress_bar("reading standard input") as progress:
+                path = stack.enter_context(stdin_copy(sys.stdin.buffer, cache_dir() / "stdin",
+                                                      progress=progress))
         with progress_bar("indexing") as progress:
             # The index of a file is kept in the disk cache: the next command on the same
             # dump skips the reading (6 s on a 4.9 GB dump). A dump from stdin is not kept.
             dump = Dump.open(path, progress=progress) if stdin else \
                 cached.open_cached_dump(path, progress=progress)
             stack.enter_context(dump)
-        err = stderr_console()
-        for warning in dump.warnings:
-            err.print(f"irtools: warning: {warning}", markup=False, highlight=False)
+        for warning in dump.warnings:  # one line each, as errors are
+            print(f"irtools: warning: {' '.join(warning.split())}", file=sys.stderr)
         yield dump
 
 
