@@ -26,6 +26,7 @@ from irtools._io import refuse_special
 from irtools.errors import IrtoolsError, ToolFailed, UsageError
 from irtools.run.inputs import make_inputs
 from irtools.run.layout import MANIFEST, RUN_FILE, write_json
+from irtools.run.lock import lock_dir, unlock_dir
 from irtools.run.manifest import SCHEMA
 from irtools.run.signature import module_functions
 from irtools.run.targets import Target, parse_target
@@ -174,6 +175,7 @@ class Runner:
         self.options = options
         self.report = report or (lambda message: None)
         self.manifest: dict = {}
+        self._lock: int | None = None
 
     # -- manifest ---------------------------------------------------------
     def save(self, *, durable: bool = False):
@@ -187,15 +189,20 @@ class Runner:
         if self.out.exists() and not self.out.is_dir():
             raise UsageError("the run directory is a file, not a folder", path=str(self.out),
                              fix="choose another -o")
-        if self.out.exists() and any(self.out.iterdir()):
+        # Locked before it is looked at: a run still writing it is never replaced.
+        self._lock = lock_dir(self.out)
+        if any(self.out.iterdir()):
             if not (self.options.replace and (self.out / MANIFEST).is_file()):
                 raise UsageError("the run directory exists and is not empty", path=str(self.out),
                                  fix="choose another -o, or add --force to replace an old run")
-            shutil.rmtree(self.out)
-        self.out.mkdir(parents=True, exist_ok=True)
+            for old in self.out.iterdir():  # the folder itself stays: it holds the lock
+                if old.is_dir() and not old.is_symlink():
+                    shutil.rmtree(old)
+                else:
+                    old.unlink()
         self.manifest = {
             "schema": SCHEMA, "created": datetime.datetime.now().astimezone().isoformat(),
-            "status": "running", "argv": list(argv),
+            "status": "running", "pid": os.getpid(), "argv": list(argv),
             "model": str(self.model.resolve()), "model_bytes": self.model.stat().st_size,
             "model_sha256": None,  # hashed in the background, filled in at the end
             "host": {"machine": platform.machine(), "system": platform.platform(),
@@ -339,7 +346,17 @@ class Runner:
         return self.manifest["devices"]
 
     def execute(self, argv=()) -> dict:
-        self._start(argv)
+        try:
+            self._start(argv)
+        except BaseException:
+            unlock_dir(self._lock)
+            raise
+        try:
+            return self._execute()
+        finally:
+            unlock_dir(self._lock)
+
+    def _execute(self) -> dict:
         # Whatever the first compile does not need is done while it runs, on another core:
         # the device list, the versions, the model's hash, and loading numpy for the inputs.
         pool = ThreadPoolExecutor(2)
