@@ -62,6 +62,18 @@ def tail(text: str, lines: int = 3) -> str:
     return " | ".join(rows[-lines:])
 
 
+def first_error(log, size: int = 1 << 16) -> str:
+    """The compiler's or runtime's own error line in the log file `log`, else its last lines."""
+    with open(log, "rb") as f:
+        f.seek(max(0, os.fstat(f.fileno()).st_size - size))
+        text = f.read().decode("utf-8", "replace")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for ln in lines:
+        if "error:" in ln or "INVALID_ARGUMENT" in ln or "NOT_FOUND" in ln or "; " in ln and "c/runtime" in ln:
+            return ln[:400]
+    return tail("\n".join(lines))[:400]
+
+
 def run_tool(argv, *, timeout: float = 600, cwd=None, env=None, what: str | None = None):
     """Run a tool to completion; returns CompletedProcess or raises ToolFailed."""
     argv = [os.fspath(a) for a in argv]

@@ -131,21 +131,9 @@ def run_logged(argv, log: Path, *, timeout: float, what: str, started=None) -> f
             raise ToolFailed(f"{what} did not finish within {timeout:g} s; see {log}", argv=argv,
                              fix="raise --timeout, or check the model")
     if rc != 0:
-        raise ToolFailed(f"{what} failed with exit code {rc}: {first_error(log)}", argv=argv,
+        raise ToolFailed(f"{what} failed with exit code {rc}: {driver.first_error(log)}", argv=argv,
                          returncode=rc, path=log)
     return time.monotonic() - t0
-
-
-def first_error(log: Path, size: int = 1 << 16) -> str:
-    """The compiler's or runtime's own error line, else the last lines of the log."""
-    with open(log, "rb") as f:
-        f.seek(max(0, os.fstat(f.fileno()).st_size - size))
-        text = f.read().decode("utf-8", "replace")
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    for ln in lines:
-        if "error:" in ln or "INVALID_ARGUMENT" in ln or "NOT_FOUND" in ln or "; " in ln and "c/runtime" in ln:
-            return ln[:400]
-    return driver.tail("\n".join(lines))[:400]
 
 
 LOCAL_DEVICES = ("local-sync", "local-task")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -72,8 +73,20 @@ def capture(argv, output, *, timeout: float = 600, sampling: bool = False, env=N
                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    env=run_env, start_new_session=True)
             deadline = started + timeout
-            run_rc = _wait(run, deadline, argv, run_log, "the instrumented run")
+            watch = _Watch(run, cap, run_log, cap_log)
+            try:
+                run_rc = _wait(run, deadline, argv, run_log, "the instrumented run")
+            finally:
+                watch.stop()
             run_done = time.monotonic()
+            reason = watch.reason
+            if reason is None and not _connected(cap, cap_log, grace=5.0):
+                reason = "ended before iree-tracy-capture could connect to it"
+            if reason is not None:
+                name = Path(argv[0]).name
+                raise ToolFailed(f"{name} {reason}: {driver.first_error(run_log)}", argv=argv,
+                                 returncode=None if watch.reason else run_rc, path=run_log,
+                                 fix="check the --run-flag and --input values")
             try:
                 cap_rc = _wait(cap, deadline, cap_argv, cap_log, "iree-tracy-capture")
             except ToolFailed:
@@ -111,6 +124,78 @@ def check_port(port: int, argv):
                              f"{Path(argv[0]).name} cannot listen on it", argv=list(argv),
                              fix="pass another --port, or leave --port out to pick a free one"
                              ) from None
+
+
+# An IREE status line (`c/runtime/src/iree/...c:428: INVALID_ARGUMENT; ...`) or a flags error.
+_STATUS = re.compile(rb"^\S+:\d+: [A-Z_]+; |FLAGS ERROR", re.M)
+
+
+class _Watch:
+    """Stops a captured run that cannot succeed, instead of letting it wait for --timeout.
+
+    Under TRACY_NO_EXIT the program waits for a profiler before it exits. When it fails
+    before its Tracy client starts (`--run-flag=--no-such`: a flags error), or when
+    iree-tracy-capture ends first, no profiler ever comes: it would wait the whole
+    --timeout. A thread looks at both twice a second and kills the program's group after
+    GRACE seconds of either; `reason` then says why.
+    """
+
+    GRACE = 3.0
+
+    def __init__(self, run, cap, run_log: Path, cap_log: Path):
+        self.run, self.cap, self.run_log, self.cap_log = run, cap, run_log, cap_log
+        self.reason: str | None = None
+        self._done = threading.Event()
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def stop(self):
+        self._done.set()
+
+    def _loop(self):
+        since: dict[str, float] = {}
+        while not self._done.wait(0.5):
+            if self.run.poll() is not None:
+                return
+            now = time.monotonic()
+            if self.cap.poll() is not None:
+                why = "was still running when iree-tracy-capture ended"
+            elif not _handshake(self.cap_log) and _status_error(self.run_log):
+                why = "failed before its Tracy client started"
+            else:
+                continue
+            if now - since.setdefault(why, now) >= self.GRACE:
+                self.reason = why
+                _killpg(self.run)
+                return
+
+
+def _status_error(log: Path, size: int = 1 << 16) -> bool:
+    try:
+        with open(log, "rb") as f:
+            f.seek(max(0, os.fstat(f.fileno()).st_size - size))
+            return _STATUS.search(f.read()) is not None
+    except OSError:
+        return False
+
+
+def _handshake(log: Path) -> bool:
+    """Whether iree-tracy-capture got through to the program (it then prints its timer)."""
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        return False
+    return "Queue delay" in text or "Timer resolution" in text
+
+
+def _connected(cap, log: Path, grace: float) -> bool:
+    """After the program ended: whether the capture got through, waiting up to `grace`
+    seconds for it; a capture that ended on its own counts (its exit code says more)."""
+    deadline = time.monotonic() + grace
+    while not _handshake(log) and cap.poll() is None:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def _never_connected(log: Path) -> bool:
