@@ -7,13 +7,12 @@ is run once with a HAL profile for real per-dispatch times.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
-import pandas as pd
 import pytest
+from _roofline import profile_times
 from conftest import REPO, tool
 
 from irtools.analysis.codegen import codegen_facts, read_assembly
@@ -43,18 +42,14 @@ def llama(tmp_path_factory):
     return d
 
 
-def profile_times(llama) -> pd.DataFrame:
+def prefill_times(llama):
     """Prefill once (the plain runtime) with a HAL profile: invocations and wall time per dispatch."""
     prof = llama / "prefill.ireeprof"
     subprocess.run([tool("iree-run-module"), f"--module={llama / 'm.vmfb'}", "--device=local-task",
                     "--function=prefill", "--input=32xi32=7",
                     "--device_profiling_mode=queue-events,host-execution,executable-metadata",
                     f"--device_profiling_output={prof}"], check=True, capture_output=True)
-    text = subprocess.run([tool("iree-profile"), "dispatch", "--format=jsonl", str(prof)],
-                          check=True, capture_output=True, text=True).stdout
-    rows = [json.loads(line) for line in text.splitlines()]
-    return pd.DataFrame([{"name": r["key"], "invocations": r["count"], "wall_ns": r["total_ns"]}
-                         for r in rows if r.get("type") == "host_dispatch_group"])
+    return profile_times(prof)
 
 
 def test_sites_name_every_call_of_a_deduplicated_executable(llama):
@@ -71,7 +66,7 @@ def test_sites_name_every_call_of_a_deduplicated_executable(llama):
 def test_layer_rollup_sums_to_the_dispatch_total(llama):
     works = analyze_sources(llama / "sources")
     sites = sites_by_dispatch(llama / "vm.mlir", "prefill")
-    times = profile_times(llama)
+    times = prefill_times(llama)
     assert set(times["name"]) <= set(works) and len(times) > 5
     # the profile's invocations are the sites run: each site runs once per call
     for name, count in zip(times["name"], times["invocations"]):

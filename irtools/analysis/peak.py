@@ -260,7 +260,7 @@ def cache_key(target, workers: int) -> dict:
             "device": target.device, "workers": workers}
 
 
-def _cache_file(key: dict) -> Path:
+def cache_file(key: dict) -> Path:
     from irtools.cache import cache_dir
 
     digest = hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
@@ -270,7 +270,7 @@ def _cache_file(key: dict) -> Path:
 def cached(target, workers: int | None = None, run_flags=()) -> Ceilings | None:
     """The stored ceilings of `target` on this machine, or None."""
     workers = workers or default_workers(target.device, run_flags)
-    path = _cache_file(cache_key(target, workers))
+    path = cache_file(cache_key(target, workers))
     try:
         with open(path, encoding="utf-8") as f:
             return Ceilings.from_json(json.load(f))
@@ -279,7 +279,7 @@ def cached(target, workers: int | None = None, run_flags=()) -> Ceilings | None:
 
 
 def _store(ceilings: Ceilings):
-    path = _cache_file(ceilings.key)
+    path = cache_file(ceilings.key)
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")

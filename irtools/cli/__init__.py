@@ -17,7 +17,7 @@ from irtools._io import output_error
 from irtools.errors import IrtoolsError, OutputError
 
 # Subcommand modules, in the order `irtools --help` lists them.
-COMMANDS = ["run", "hotspots", "compare", "slim", "ir", "export", "tui"]
+COMMANDS = ["run", "hotspots", "compare", "peak", "slim", "ir", "export", "tui"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -154,3 +154,66 @@ def _colours(n: int):
 
     cmap = matplotlib.colormaps["tab10" if n <= 10 else "tab20"]
     return [cmap(i % cmap.N) for i in range(n)]
+
+
+def roofline(frame, ceilings=None, *, top: int = 8, ax=None):
+    """The dispatches of an explained table (`RunDir.explain()`) on the roofline.
+
+    x: arithmetic intensity (FLOP/byte), y: achieved GFLOP/s, both log; a
+    point's area is its share of the wall time, the `top` slowest are named.
+    Lines: the compute ceiling, and the memory ceilings (bandwidth x intensity)
+    of the smallest and the largest footprint `irtools peak` measured.
+    Dispatches without FLOPs (copies) have no place here: their GB/s is in the table.
+    """
+    ceilings = ceilings if ceilings is not None else frame.attrs.get("ceilings")
+    for col in ("intensity", "gflops", "wall_ns"):
+        if col not in frame.columns:
+            raise UsageError(f"the table has no column {col!r}",
+                             fix="pass the table of RunDir.explain(...)")
+    shown = frame[frame["intensity"].notna() & frame["gflops"].notna()]
+    shown = shown[(shown["intensity"].astype(float) > 0) & (shown["gflops"].astype(float) > 0)]
+    if shown.empty:
+        raise UsageError("no dispatch has both FLOPs and a time",
+                         fix="explain a run whose executable sources were kept (irtools run)")
+    x = shown["intensity"].to_numpy(np.float64)
+    y = shown["gflops"].to_numpy(np.float64)
+    wall = shown["wall_ns"].to_numpy(np.float64)
+    ax = _axes(ax, size=(8, 5))
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    sizes = 20 + 600 * wall / wall.sum()
+    ax.scatter(x, y, s=sizes, color="#4c72b0", alpha=0.6, edgecolors="white", zorder=3)
+    lo, hi = min(x.min(), 0.05) / 2, max(x.max(), 100) * 2
+    if ceilings is not None:
+        xs = np.geomspace(lo, hi, 200)
+        peak_gflops = ceilings.flops / 1e9
+        ax.axhline(peak_gflops, color="#c44e52", linewidth=1.2,
+                   label=f"compute {peak_gflops:.0f} GFLOP/s")
+        rates = sorted(ceilings.bandwidth)
+        for (footprint, bandwidth), style in ((rates[0], "--"), (rates[-1], "-")):
+            gbps = bandwidth / 1e9
+            ax.plot(xs, np.minimum(xs * gbps, peak_gflops), color="#55a868", linestyle=style,
+                    linewidth=1.2, label=f"memory {gbps:.0f} GB/s at {footprint >> 10:,} KiB")
+        ax.set_ylim(top=peak_gflops * 2)
+        ax.legend(fontsize=8, loc="lower right")
+    order = np.argsort(-wall)[:top]
+    for i in order:
+        ax.annotate(_dispatch_label(str(shown["name"].iloc[i])), (x[i], y[i]), fontsize=7,
+                    xytext=(4, 4), textcoords="offset points")
+    ax.set_xlim(lo, hi)
+    ax.set_xlabel("arithmetic intensity (FLOP/byte)")
+    ax.set_ylabel("achieved GFLOP/s")
+    where = f"{ceilings.target} on {ceilings.device}" if ceilings is not None else "no ceilings measured"
+    ax.set_title(f"{len(shown)} dispatches, {where}", loc="left", fontsize=10)
+    ax.grid(True, which="major", alpha=0.3)
+    return ax
+
+
+def _dispatch_label(name: str) -> str:
+    """`prefill_dispatch_7_matmul_32x384x128_f32` -> `7 matmul 32x384x128`."""
+    from irtools.trace.dispatch import parse_dispatch
+
+    p = parse_dispatch(name)
+    if p is None:
+        return _short(name, 24)
+    return f"{p['ordinal']} {p['op_kind']} {p['shape']}".strip()

@@ -4,7 +4,11 @@
     NAME/inputs/FUNCTION/inputN.npy     the seeded random inputs (shared by all targets)
     NAME/BACKEND/module.vmfb            one compile per backend (llvm-cpu, vmvx, vulkan...)
     NAME/BACKEND/compile.log
-    NAME/BACKEND/sources/               executable sources (--iree-hal-dump-executable-sources-to)
+    NAME/BACKEND/sources/               executable sources (--iree-hal-dump-executable-sources-to),
+                                        with model locations (--mlir-print-debuginfo)
+    NAME/BACKEND/configs/               lowering strategies (--iree-hal-dump-executable-configurations-to)
+    NAME/BACKEND/intermediates/         generated LLVM IR and assembly (...-intermediates-to)
+    NAME/BACKEND/vm.mlir                the host program, dispatch sites located (--iree-vm-bytecode-source-listing)
     NAME/BACKEND/ir/                    per-pass IR, with --ir-dump (a tree-dir folder)
     NAME/BACKEND/DEVICE/FUNCTION/       one run: trace.tracy, profile.ireeprof, run.json, logs
 
@@ -62,6 +66,25 @@ class RunInfo:
     @property
     def sources(self) -> Path | None:
         return self._path("sources")
+
+    @property
+    def configs(self) -> Path | None:
+        """The compile's configurations dump (pipelines, tile sizes); None in older runs."""
+        return self._existing("configs")
+
+    @property
+    def intermediates(self) -> Path | None:
+        """The compile's intermediates (LLVM IR, assembly); None in older runs."""
+        return self._existing("intermediates")
+
+    @property
+    def listing(self) -> Path | None:
+        """The VM source listing (dispatch sites and their locations); None in older runs."""
+        return self._existing("listing")
+
+    def _existing(self, key) -> Path | None:
+        path = self._path(key)
+        return path if path is not None and path.exists() else None
 
     @property
     def ir_dump(self) -> Path | None:

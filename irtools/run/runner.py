@@ -111,6 +111,42 @@ def ir_dump_flags(folder: Path, argv) -> list[str]:
     return flags
 
 
+# What `hotspots --explain` and `--by layer` read, written by the compile itself:
+# +8-15% of its CPU time and 1-2 MB on the example model (see docs/roofline.md).
+CODEGEN_DUMPS = {"configs": "--iree-hal-dump-executable-configurations-to",
+                 "intermediates": "--iree-hal-dump-executable-intermediates-to",
+                 "listing": "--iree-vm-bytecode-source-listing"}
+# Intermediates nothing reads: the bitcode and the linked and optimized LLVM IR
+# (with the ukernel library, most of the dump). The generated IR (ukernel calls)
+# and the assembly stay.
+UNREAD_INTERMEDIATES = ("*.bc", "*.linked.ll", "*.optimized.ll")
+
+
+def codegen_dump_flags(folder: Path, backend: str, argv) -> tuple[list[str], dict]:
+    """Flags for the dumps that explain dispatches, and their paths in the run directory.
+
+    `--mlir-print-debuginfo` keeps model locations in the executable sources
+    and the VM listing; a dump the user already asks for is left alone.
+    """
+    given = [str(a) for a in argv]
+    flags = [] if "--mlir-print-debuginfo" in given else ["--mlir-print-debuginfo"]
+    paths = {}
+    names = {"configs": "configs", "intermediates": "intermediates", "listing": "vm.mlir"}
+    for key, flag in CODEGEN_DUMPS.items():
+        if any(a.startswith(flag) for a in given):
+            continue
+        flags.append(f"{flag}={folder / names[key]}")
+        paths[key] = f"{backend}/{names[key]}"
+    return flags, paths
+
+
+def prune_intermediates(folder: Path):
+    for pattern in UNREAD_INTERMEDIATES:
+        for path in folder.glob(pattern):
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
 def run_logged(argv, log: Path, *, timeout: float, what: str, started=None) -> float:
     """Run a tool in its own process group, output to `log`; kill it on timeout or Ctrl-C.
 
@@ -213,6 +249,9 @@ class Runner:
                 *self.options.compile_flags,
                 f"--iree-hal-dump-executable-sources-to={folder / 'sources'}",
                 "-o", str(folder / "module.vmfb")]
+        dumps, paths = codegen_dump_flags(folder, backend, argv)
+        argv[-2:-2] = dumps
+        entry.update(paths)
         log = folder / "compile.log"
         if self.options.ir_dump:
             argv += ir_dump_flags(folder / "ir", argv)
@@ -231,6 +270,8 @@ class Runner:
             entry.update(status="interrupted")
             raise
         finally:
+            if "intermediates" in paths:
+                prune_intermediates(folder / "intermediates")
             self.save()
         return entry
 
@@ -240,7 +281,8 @@ class Runner:
         entry = {"name": rel, "target": target.name, "backend": target.backend,
                  "device": target.device, "function": function, "dir": rel, "status": "running",
                  "vmfb": compiled["vmfb"], "sources": compiled["sources"],
-                 "ir_dump": compiled.get("ir_dump"), "trace": None, "profile": None}
+                 "ir_dump": compiled.get("ir_dump"), "trace": None, "profile": None,
+                 **{k: compiled[k] for k in CODEGEN_DUMPS if compiled.get(k)}}
         self.manifest["runs"].append(entry)
         try:
             self._run_one(target, function, compiled, signature, folder, entry)
