@@ -12,6 +12,7 @@ from pathlib import Path
 
 from irtools._io import refuse_special
 from irtools.errors import UsageError
+from irtools.irdiff.treedir import tree_parts
 from irtools.tui.loaders import DumpLoader, TraceLoader
 
 _TRACY_MAGICS = (b"tracy", b"tr\xfdP", b"tlZ\x04", b"tZst")
@@ -95,8 +96,12 @@ def open_paths(paths) -> Session:
         if is_run_dir(path):
             _add_runs(session, RunDir.open(path), group, len(paths) > 1)
         elif path.is_file() and (path.suffix == ".tracy" or is_tracy(path)):
+            _check_trace(path)
             session.sources.append(Source(path.name, trace=TraceLoader(path), group=group))
-        elif path.is_dir() or looks_like_dump(path):  # a dump, or a --mlir-print-ir-tree-dir
+        elif path.is_dir():  # a --mlir-print-ir-tree-dir folder
+            tree_parts(path)   # a DumpError now, before the app starts, when it holds none
+            loose_dumps.append((group, path))
+        elif looks_like_dump(path):
             loose_dumps.append((group, path))
         else:
             raise UsageError("not a run directory, .tracy capture or IR dump (no 'IR Dump' "
@@ -118,6 +123,14 @@ def open_paths(paths) -> Session:
     if len(groups) == 2:
         session.other = session.partner()
     return session
+
+
+def _check_trace(path):
+    """The capture's header, read before the app starts: an empty or foreign file is
+    one error line here, not a failure inside the app."""
+    from irtools.trace.container import Container
+
+    Container(path).close()
 
 
 def _add_runs(session, rundir, group, prefix: bool):
