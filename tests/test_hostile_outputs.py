@@ -126,6 +126,16 @@ def test_dev_stdout_is_written_as_it_is(tmp_path, real_devices):
     assert (tmp_path / "out.csv").read_text() == expected
 
 
+def test_slim_to_dev_stdout_keeps_its_summary_apart(tmp_path, real_devices):
+    code, out, err = run_cli("slim", MODEL, "-o", tmp_path / "ref.mlir", "--min-bytes", "1")
+    assert code == 0, err
+    with open(tmp_path / "out.mlir", "wb") as f:
+        code, _, err = run_process("slim", MODEL, "-o", "/dev/stdout", "--min-bytes", "1", stdout=f)
+    assert code == 0, err
+    assert (tmp_path / "out.mlir").read_bytes() == (tmp_path / "ref.mlir").read_bytes()
+    assert "/dev/stdout" in err
+
+
 def test_a_link_to_a_file_is_written_through(tmp_path):
     (tmp_path / "real.csv").write_text("old\n")
     (tmp_path / "link.csv").symlink_to("real.csv")

@@ -32,7 +32,8 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from irtools.render import progress_bar, stdout_console
+    from irtools._io import is_stream
+    from irtools.render import progress_bar, stderr_console, stdout_console
     from irtools.render.slim import constants_table, summary
     from irtools.slim import rewrite as core
 
@@ -40,7 +41,8 @@ def run(args) -> int:
         raise UsageError("give either -o OUT.mlir or --report", fix="see irtools slim --help")
     if args.params and not args.output:
         raise UsageError("--params needs -o OUT.mlir")
-    console = stdout_console()
+    # With -o /dev/stdout the data is on stdout: the summary goes beside it.
+    console = stderr_console() if args.output and is_stream(args.output) else stdout_console()
     with progress_bar("slim") as progress:
         if args.report:
             result = core.report(args.input, min_bytes=args.min_bytes, progress=progress)
