@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import shutil
 import subprocess
+import sys
+import sysconfig
 from pathlib import Path
 
 from irtools.errors import ToolFailed, ToolNotFound
 
 INSTALL_FIX = "install them with `pip install iree-base-compiler iree-base-runtime`"
+# Set (to a reason) where no IREE tool may be used: the test suite sets it while a test
+# not marked `iree` runs, so a test that needs the tools and does not say so fails.
+NO_TOOLS = "IRTOOLS_NO_TOOLS"
 
 
 def package_dir(package: str) -> Path | None:
@@ -36,9 +40,14 @@ def package_dir(package: str) -> Path | None:
 def find_tool(name: str, *, tracy: bool = False) -> str:
     """Path of an IREE tool. With `tracy`, the Tracy-instrumented runtime build.
 
+    Tools are found in the installed packages, never on PATH: a PATH holding another
+    IREE (or none, as on a fresh machine with an unactivated venv) changes nothing.
     The instrumented tools (and iree-tracy-capture) ship inside iree-base-runtime
-    in `iree/_runtime_libs_tracy`, not on PATH.
+    in `iree/_runtime_libs_tracy`. The tools written in Python (iree-ir-tool,
+    iree-build, ...) are console scripts in this environment's scripts folder.
     """
+    if os.environ.get(NO_TOOLS):
+        raise ToolNotFound(f"{name} may not be used here: {os.environ[NO_TOOLS]}")
     if tracy or name == "iree-tracy-capture":
         folder = package_dir("iree._runtime_libs_tracy")
         if folder is not None and (folder / name).is_file():
@@ -51,10 +60,11 @@ def find_tool(name: str, *, tracy: bool = False) -> str:
         folder = package_dir(package)
         if folder is not None and (folder / name).is_file() and os.access(folder / name, os.X_OK):
             return str(folder / name)
-    found = shutil.which(name)
-    if found:
-        return found
-    raise ToolNotFound(f"{name} is not on PATH", fix=INSTALL_FIX)
+    script = Path(sysconfig.get_path("scripts"), name)
+    if script.is_file() and os.access(script, os.X_OK):
+        return str(script)
+    raise ToolNotFound(f"{name} is not installed in this Python environment ({sys.prefix})",
+                       fix=INSTALL_FIX)
 
 
 def tail(text: str, lines: int = 3) -> str:
