@@ -10,20 +10,8 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def cli_env(**extra) -> dict:
-    """A plain environment: no venv on PATH (tools are found through irtools.driver)."""
-    env = {"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8",
-           "PYTHONPATH": str(REPO)}
-    if os.environ.get("IRTOOLS_CACHE"):
-        env["IRTOOLS_CACHE"] = os.environ["IRTOOLS_CACHE"]
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
+from tests.helpers import IRTOOLS, plain_env
 
 
 def run_process(*argv, timeout: float = 60, stdin=None, stdout=None, cwd=None, env=None):
@@ -32,10 +20,10 @@ def run_process(*argv, timeout: float = 60, stdin=None, stdout=None, cwd=None, e
     On timeout the group is killed and the test fails: the case hung."""
     import pytest
 
-    proc = subprocess.Popen([sys.executable, "-m", "irtools", *map(str, argv)],
+    proc = subprocess.Popen([*IRTOOLS, *map(str, argv)],
                             stdin=stdin if stdin is not None else subprocess.DEVNULL,
                             stdout=stdout if stdout is not None else subprocess.PIPE,
-                            stderr=subprocess.PIPE, cwd=cwd, env=env or cli_env(),
+                            stderr=subprocess.PIPE, cwd=cwd, env=env or plain_env(),
                             start_new_session=True)
     try:
         out, err = proc.communicate(timeout=timeout)

@@ -13,7 +13,9 @@ from irtools.errors import ToolFailed
 from irtools.run.tracy_capture import capture
 from irtools.trace.hotspots import merge_profile
 from irtools.trace.ireeprof import dispatch_profile
-from tests.conftest import MODELS, tool
+from tests.helpers import MODELS, tool
+
+pytestmark = pytest.mark.iree  # every test here needs IREE's tools
 
 MLP = MODELS / "b_mlp3.mlir"
 

@@ -16,7 +16,7 @@ import pytest
 import irtools
 from irtools.trace.model import Trace
 from tests import tracy_writer
-from tests.conftest import TRACY, run_cli
+from tests.helpers import TRACY, run_cli
 
 CAPTURES = sorted(p.stem for p in TRACY.glob("*.tracy"))
 MLP3 = TRACY / "mlp3_llvmcpu_sync.tracy"

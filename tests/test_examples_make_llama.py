@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from _iree_tools import compile_mlir, make_llama, run_function
+import pytest
+
+from tests.helpers import compile_mlir, make_llama, run_function
 
 
+@pytest.mark.iree
 def test_default_model_compiles_and_runs_on_llvm_cpu_and_vmvx(tmp_path):
     mlir = make_llama(tmp_path / "llama.mlir")
     header = mlir.open().readline()

@@ -10,10 +10,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import TRACY, run_cli
 
 from irtools.trace.export import export
 from irtools.trace.model import Trace
+from tests.helpers import TRACY, run_cli
 
 CAPTURES = sorted(TRACY.glob("*.tracy"))
 

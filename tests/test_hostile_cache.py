@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 HEADER = "// -----// IR Dump After {} ({}) //----- //\n"
 

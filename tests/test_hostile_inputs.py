@@ -14,7 +14,7 @@ import pytest
 
 from irtools.irdiff.treedir import tree_parts
 from tests._hostile import one_error, run_process
-from tests.conftest import MODELS, TRACY
+from tests.helpers import MODELS, TRACY
 
 GOOD = TRACY / "mlp3_llvmcpu_sync.tracy"
 

@@ -13,7 +13,7 @@ import pytest
 
 from irtools.cli import main
 from tests._hostile import one_error
-from tests.conftest import MODELS, TRACY, run_cli
+from tests.helpers import MODELS, TRACY, run_cli
 
 TRACE = TRACY / "mlp3_llvmcpu_sync.tracy"
 MODEL = MODELS / "a_mm_elem.mlir"

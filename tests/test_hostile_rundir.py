@@ -16,7 +16,7 @@ from irtools.errors import ProfileError, RunDirError
 from irtools.run.layout import RunDir
 from irtools.trace.ireeprof import profile_records
 from tests._hostile import one_error
-from tests.conftest import TRACY, run_cli
+from tests.helpers import TRACY, run_cli
 
 TRACE = TRACY / "mlp3_llvmcpu_sync.tracy"
 JSONL = TRACY / "mlp3_llvmcpu_sync.iree-profile-dispatch.jsonl"

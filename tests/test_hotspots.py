@@ -13,15 +13,10 @@ import pytest
 import irtools
 from irtools.trace.dispatch import executable_of, parse_dispatch
 from irtools.trace.ireeprof import dispatch_profile
-from tests.conftest import TRACY, run_cli, tool
+from tests.helpers import TRACY, run_cli, tool
 
 PREFILL = TRACY / "tfm_prefill_llvmcpu_task.tracy"
 MLP_SYNC = TRACY / "mlp3_llvmcpu_sync.tracy"
-
-
-@pytest.fixture(scope="module")
-def prefill():
-    return irtools.open_trace(PREFILL)
 
 
 @pytest.mark.parametrize("name, expected", [
@@ -109,6 +104,7 @@ def test_sort_top_filter_thread(prefill):
         irtools.hotspots(prefill, thread="no-such-thread")
 
 
+@pytest.mark.iree
 @pytest.mark.parametrize("capture", ["mlp3_llvmcpu_sync", "tfm_prefill_llvmcpu_task"])
 def test_dispatch_zones_agree_with_the_hal_profile(capture):
     trace = irtools.open_trace(TRACY / f"{capture}.tracy")
@@ -175,6 +171,7 @@ def test_cli_compare():
     assert code == 0 and out.startswith("op,count_a")
 
 
+@pytest.mark.iree
 def test_profile_merge_fills_what_tracy_cannot_attribute(tmp_path):
     """vmvx on local-task: tile zones have no dispatch names; the profile supplies them."""
     h = irtools.hotspots(TRACY / "tfm_decode_vmvx_task.tracy", by="dispatch")

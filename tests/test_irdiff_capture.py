@@ -13,13 +13,14 @@ import pytest
 
 from irtools.irdiff.compile_dump import compile_dump
 from irtools.irdiff.index import Index, Reader, complete, scan
-from tests._irdiff_dumps import MODELS, TARGET
+from tests.helpers import MODELS, TARGET
 
 
 def _fields(idx):
     return [(s.start, s.body, s.end, s.header, s.op, s.symbol, s.truncated) for s in idx.snapshots]
 
 
+@pytest.mark.iree
 @pytest.mark.parametrize("seed", range(3))
 def test_growing_file_gives_the_finished_index(dumps, tmp_path, seed):
     data = dumps("a_mm_elem", "ba").read_bytes()
@@ -63,6 +64,7 @@ def test_header_longer_than_the_buffer_waits_for_its_end(tmp_path):
     assert [s.header.arg for s in idx.snapshots] == [f"some-pass{{{options}}}"] * 3
 
 
+@pytest.mark.iree
 def test_capture_indexes_while_compiling(tmp_path):
     seen = []
     out = tmp_path / "cap.txt"

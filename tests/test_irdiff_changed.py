@@ -8,6 +8,8 @@ import pytest
 
 from irtools.irdiff.dump import Dump
 
+pytestmark = pytest.mark.iree  # every test here needs IREE's tools
+
 
 def _body_digest(data: bytes) -> str:
     return hashlib.sha1(data.rstrip()).hexdigest()

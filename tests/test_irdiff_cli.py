@@ -7,39 +7,43 @@ import io
 import json
 import shutil
 
-from tests._irdiff_dumps import MODELS, run_cli
+import pytest
+
+from tests.helpers import MODELS, run_ir
 
 DISPATCH = "main_dispatch_0_matmul_256x512x512_f32"
 
 
+@pytest.mark.iree
 def test_passes_formats_and_filters(dumps):
     path = dumps("a_mm_elem", "am")
-    code, out, _ = run_cli("passes", path, "--format", "csv")
+    code, out, _ = run_ir("passes", path, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and len(rows) == path.read_bytes().count(b"IR Dump")
     assert {"index", "when", "pass", "arg", "op", "symbol", "bytes", "changed"} <= set(rows[0])
     assert {r["changed"] for r in rows} <= {"true", "false", "unknown"}
     assert any(r["symbol"] == DISPATCH for r in rows)
 
-    code, out, _ = run_cli("passes", path, "--changed", "--pass", "Canonicalizer", "--format", "json")
+    code, out, _ = run_ir("passes", path, "--changed", "--pass", "Canonicalizer", "--format", "json")
     rows = json.loads(out)
     assert rows and all(r["changed"] == "true" and "Canonicalizer" in r["pass"] for r in rows)
 
-    code, out, _ = run_cli("passes", path, "--symbol", "@" + DISPATCH, "--format", "json")
+    code, out, _ = run_ir("passes", path, "--symbol", "@" + DISPATCH, "--format", "json")
     assert json.loads(out) and all(r["symbol"] == DISPATCH for r in json.loads(out))
 
-    code, out, _ = run_cli("passes", path)
+    code, out, _ = run_ir("passes", path)
     assert code == 0 and "changed" in out
 
 
+@pytest.mark.iree
 def test_diff_default_is_state_before_the_pass(dumps):
     path = dumps("a_mm_elem", "ba")
-    code, out, _ = run_cli("passes", path, "--changed", "--format", "json")
+    code, out, _ = run_ir("passes", path, "--changed", "--format", "json")
     n = json.loads(out)[0]["index"]
-    code, out, _ = run_cli("diff", path, n)
+    code, out, _ = run_ir("diff", path, n)
     assert code == 0
     assert out.startswith(f"--- #{n - 1} before") and f"+++ #{n} after" in out
-    code, out, _ = run_cli("diff", path, n - 1, n, "--strip-locs", "--renumber", "--sort-attrs", "-U", "1")
+    code, out, _ = run_ir("diff", path, n - 1, n, "--strip-locs", "--renumber", "--sort-attrs", "-U", "1")
     assert code == 0 and "@@" in out
 
 
@@ -65,52 +69,56 @@ def test_huge_lines_are_hashed_and_elided(tmp_path):
 
     path = tmp_path / "huge.txt"
     path.write_text(snap("APass", hexa) + snap("BPass", hexa) + snap("CPass", hexb))
-    code, out, _ = run_cli("diff", path, 0, 1)
+    code, out, _ = run_ir("diff", path, 0, 1)
     assert code == 0 and out == ""          # same huge line: no diff
-    code, out, _ = run_cli("diff", path, 1, 2)
+    code, out, _ = run_ir("diff", path, 1, 2)
     assert code == 0 and "elided line of" in out and len(out) < 2000
-    code, out, _ = run_cli("show", path, 2)
+    code, out, _ = run_ir("show", path, 2)
     assert "elided line of" in out and len(out) < 2000
-    code, out, _ = run_cli("passes", path, "--format", "json")
+    code, out, _ = run_ir("passes", path, "--format", "json")
     assert [r["changed"] for r in json.loads(out)] == ["unknown", "false", "true"]
 
 
+@pytest.mark.iree
 def test_show_symbol_and_history(dumps):
     path = dumps("a_mm_elem", "am")
-    code, out, _ = run_cli("passes", path, "--format", "json")
+    code, out, _ = run_ir("passes", path, "--format", "json")
     last = json.loads(out)[-1]["index"]
     rows = [r for r in json.loads(out) if r["symbol"] == DISPATCH]
-    code, out, _ = run_cli("show", path, rows[-1]["index"], "--symbol", "@" + DISPATCH)
+    code, out, _ = run_ir("show", path, rows[-1]["index"], "--symbol", "@" + DISPATCH)
     assert code == 0 and out.lstrip().startswith(("func.func @" + DISPATCH, "llvm.func @" + DISPATCH))
     assert out.rstrip().endswith("}")
-    code, out, _ = run_cli("history", path, "@" + DISPATCH, "--format", "json")
+    code, out, _ = run_ir("history", path, "@" + DISPATCH, "--format", "json")
     history = json.loads(out)
     assert code == 0 and len(history) > 5
     assert all(h["added"] + h["removed"] > 0 for h in history)
-    code, out, err = run_cli("show", path, last + 1)
+    code, out, err = run_ir("show", path, last + 1)
     assert code == 2 and "there is no snapshot" in err
 
 
+@pytest.mark.iree
 def test_capture_is_exact(tmp_path):
     out = tmp_path / "cap.txt"
-    code, _, err = run_cli("capture", MODELS / "a_mm_elem.mlir", "-o", out, "--",
+    code, _, err = run_ir("capture", MODELS / "a_mm_elem.mlir", "-o", out, "--",
                            "--iree-hal-target-device=local",
                            "--iree-hal-local-target-device-backends=llvm-cpu",
                            "--iree-llvmcpu-target-cpu=host")
     assert code == 0, err
-    code, text, _ = run_cli("passes", out, "--format", "json")
+    code, text, _ = run_ir("passes", out, "--format", "json")
     rows = json.loads(text)
     assert {r["changed"] for r in rows if r["when"] == "after"} <= {"true", "false"}
     assert "passes changed the IR" in err
 
 
+@pytest.mark.iree
 def test_capture_failure_is_one_line(tmp_path):
     bad = tmp_path / "bad.mlir"
     bad.write_text("this is not mlir\n")
-    code, _, err = run_cli("capture", bad, "-o", tmp_path / "d.txt")
+    code, _, err = run_ir("capture", bad, "-o", tmp_path / "d.txt")
     assert code == 2 and "iree-compile exited" in err and not (tmp_path / "d.txt").exists()
 
 
+@pytest.mark.iree
 def test_a_dump_is_indexed_once_until_it_changes(dumps, monkeypatch, tmp_path):
     """The index, changed flags and histories are kept in the disk cache: a second
     command on the same dump does not read it through again; a changed dump is."""
@@ -122,17 +130,17 @@ def test_a_dump_is_indexed_once_until_it_changes(dumps, monkeypatch, tmp_path):
     monkeypatch.setattr(cached, "scan", lambda *a, **k: scans.append(a) or real_scan(*a, **k))
     path = tmp_path / "dump.txt"  # a copy: it is changed below
     shutil.copyfile(dumps("a_mm_elem", "am"), path)
-    first = run_cli("passes", path, "--format", "csv")
-    history = run_cli("history", path, DISPATCH, "--format", "json")
+    first = run_ir("passes", path, "--format", "csv")
+    history = run_ir("history", path, DISPATCH, "--format", "json")
     assert first[0] == 0 and history[0] == 0 and len(scans) == 1
-    assert run_cli("passes", path, "--format", "csv") == first
-    assert run_cli("history", path, DISPATCH, "--format", "json") == history
+    assert run_ir("passes", path, "--format", "csv") == first
+    assert run_ir("history", path, DISPATCH, "--format", "json") == history
     assert len(scans) == 1
     # A symbol no snapshot holds is still an error, and nothing wrong is cached.
-    code, _, err = run_cli("history", path, "no_such_symbol")
+    code, _, err = run_ir("history", path, "no_such_symbol")
     assert code == 2 and "no_such_symbol" in err
     # The dump grows (as during `ir capture`): it is read again.
     with open(path, "ab") as f:
         f.write(b"\n")
-    assert run_cli("passes", path, "--format", "csv")[0] == 0
+    assert run_ir("passes", path, "--format", "csv")[0] == 0
     assert len(scans) == 2

@@ -7,7 +7,7 @@ import pytest
 from irtools.errors import DumpError
 from irtools.irdiff.header import parse_header
 from irtools.irdiff.index import count_lines, scan
-from tests._irdiff_dumps import run_cli
+from tests.helpers import run_ir
 
 
 @pytest.mark.parametrize("line,want", [
@@ -30,6 +30,7 @@ def test_header_spellings(line, want):
     assert (h.when, h.pass_name, h.arg, h.op, h.symbol) == want
 
 
+@pytest.mark.iree
 def test_index_matches_grep_and_covers_the_file(dumps):
     path = dumps("a_mm_elem", "ba")
     data = path.read_bytes()
@@ -58,7 +59,7 @@ def test_no_headers_names_the_flag(tmp_path):
     p = _write(tmp_path, "plain.mlir", b"module {\n}\n")
     with pytest.raises(DumpError, match="--mlir-print-ir-after-all"):
         scan(p)
-    code, out, err = run_cli("passes", p)
+    code, out, err = run_ir("passes", p)
     assert code == 2 and err.startswith("irtools: error:") and "Traceback" not in err
 
 
@@ -74,7 +75,7 @@ def test_truncated_last_snapshot_is_reported_rest_usable(tmp_path):
     idx = scan(p)
     assert len(idx) == 4 and idx[-1].truncated and not idx[0].truncated
     assert any("truncated" in w for w in idx.warnings)
-    code, out, err = run_cli("passes", p, "--format", "csv")
+    code, out, err = run_ir("passes", p, "--format", "csv")
     assert code == 0 and "warning" in err and len(out.splitlines()) == 5
 
 
@@ -82,7 +83,7 @@ def test_crlf_line_ends(tmp_path):
     p = _write(tmp_path, "crlf.txt", (SNAP * 2).replace(b"\n", b"\r\n"))
     idx = scan(p)
     assert idx.crlf and len(idx) == 2 and idx[0].pass_name == "CSEPass"
-    code, out, err = run_cli("passes", p, "--format", "json")
+    code, out, err = run_ir("passes", p, "--format", "json")
     assert code == 0 and '"changed": "false"' in out
 
 
@@ -92,6 +93,7 @@ def test_interleaved_threaded_output_is_warned(tmp_path):
     assert any("--mlir-disable-threading" in w for w in idx.warnings)
 
 
+@pytest.mark.iree
 def test_stdin(dumps, monkeypatch):
     import io
     import sys
@@ -99,7 +101,7 @@ def test_stdin(dumps, monkeypatch):
     path = dumps("a_mm_elem", "a")
     fake = io.TextIOWrapper(io.BytesIO(path.read_bytes()))
     monkeypatch.setattr(sys, "stdin", fake)
-    code, out, _ = run_cli("passes", "-", "--format", "csv")
+    code, out, _ = run_ir("passes", "-", "--format", "csv")
     assert code == 0 and len(out.splitlines()) == 1 + path.read_bytes().count(b"IR Dump")
 
 

@@ -67,6 +67,7 @@ def _full_walk(j, stale, marks):
     return None, dict(stale)
 
 
+@pytest.mark.iree
 @pytest.mark.parametrize("model,mode,tree", [
     ("a_mm_elem", "a", False), ("b_mlp3", "a", False), ("a_mm_elem", "a", True)])
 def test_pruned_walk_gives_the_full_walks_flags(dumps, trees, monkeypatch, model, mode, tree):

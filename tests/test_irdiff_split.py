@@ -6,13 +6,17 @@ import bisect
 import re
 import subprocess
 
-from tests._irdiff_dumps import run_cli, tool
+import pytest
+
+from tests.helpers import run_ir, tool
+
+pytestmark = pytest.mark.iree  # every test here needs IREE's tools
 
 
 def test_split_is_lossless_and_parses(dumps, tmp_path):
     dump = dumps("a_mm_elem", "am")
     out = tmp_path / "split"
-    code, _, err = run_cli("split", dump, "-o", out)
+    code, _, err = run_ir("split", dump, "-o", out)
     assert code == 0, err
     files = sorted(out.iterdir())
     assert len(files) == dump.read_bytes().count(b"\n// -----// IR Dump ") + 1

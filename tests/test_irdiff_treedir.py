@@ -18,7 +18,7 @@ import pytest
 import irtools
 from irtools.errors import DumpError, UsageError
 from irtools.irdiff.treedir import GUESSED_WARNING, LOST_WARNING, TreeReader, tree_parts
-from tests._irdiff_dumps import run_cli
+from tests.helpers import run_ir
 
 
 def _texts(dump):
@@ -53,6 +53,7 @@ def _same(row, other):
     return {k: v for k, v in row.items() if k != "index"} == {k: v for k, v in other.items() if k != "index"}
 
 
+@pytest.mark.iree
 @pytest.mark.parametrize("model, mode", [("a_mm_elem", "a"), ("a_mm_elem", "ba"), ("b_mlp3", "am")])
 def test_tree_dir_reads_like_the_single_file_dump(dumps, trees, model, mode):
     tree, flat = irtools.open_dump(trees(model, mode)), irtools.open_dump(dumps(model, mode))
@@ -74,20 +75,22 @@ def test_tree_dir_reads_like_the_single_file_dump(dumps, trees, model, mode):
             for h in tree.history(symbol)] == flat.history(symbol)
 
 
+@pytest.mark.iree
 def test_cli_takes_a_tree_dir(trees, tmp_path):
     tree = trees("a_mm_elem", "a")
-    code, out, err = run_cli("passes", tree, "--format", "json", "--changed")
+    code, out, err = run_ir("passes", tree, "--format", "json", "--changed")
     rows = json.loads(out)
     assert code == 0 and rows and {r["changed"] for r in rows} == {"true"}
     assert "overwrite each other" in err
-    code, out, _ = run_cli("show", tree, rows[0]["index"])
+    code, out, _ = run_ir("show", tree, rows[0]["index"])
     assert code == 0 and out.strip()
-    code, _, _ = run_cli("split", tree, "-o", tmp_path / "split")
+    code, _, _ = run_ir("split", tree, "-o", tmp_path / "split")
     written = sorted((tmp_path / "split").iterdir())
     assert code == 0 and b"".join(p.read_bytes() for p in written) == b"".join(
         open(p.path, "rb").read() for p in irtools.open_dump(tree).index.parts)
 
 
+@pytest.mark.iree
 def test_copied_tree_is_ordered_by_counters(trees, tmp_path):
     """Without the file times (a copy), each op's snapshots and the module's stay in order."""
     src = trees("b_mlp3", "am")
@@ -108,6 +111,7 @@ def test_copied_tree_is_ordered_by_counters(trees, tmp_path):
     assert [r for r in got if r.count(os.sep) == 1] == top
 
 
+@pytest.mark.iree
 def test_tree_reader_is_the_files_end_to_end(trees):
     parts, _ = tree_parts(trees("a_mm_elem", "a"))
     whole = b"".join(open(p.path, "rb").read() for p in parts)

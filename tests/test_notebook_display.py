@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import pytest
-from conftest import TRACY
 
 import irtools
 from irtools.irdiff.diff import Diff
 from irtools.units import human_bytes, human_ns
-
-
-def text_of(html: str) -> str:
-    """The visible text of an HTML fragment, one space between cells."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&amp;", "&")
-
-
-@pytest.fixture(scope="module")
-def prefill():
-    return irtools.open_trace(TRACY / "tfm_prefill_llvmcpu_task.tracy")
+from tests.helpers import TRACY, text_of
 
 
 def test_trace_says_what_it_is(prefill):
@@ -76,7 +64,8 @@ def test_comparison_shows_labels_signed_deltas_and_ratios(prefill):
     assert "color:#c0392b" in html  # slower is red
 
 
-def test_dump_and_diff(dumps):  # noqa: F811
+@pytest.mark.iree
+def test_dump_and_diff(dumps):
     path = dumps("a_mm_elem", "a")
     d = irtools.open_dump(path)
     passes = d.passes()

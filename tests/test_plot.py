@@ -9,18 +9,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from conftest import TRACY  # noqa: E402
 
 import irtools  # noqa: E402
 from irtools import plot  # noqa: E402
 from irtools.errors import UsageError  # noqa: E402
+from tests.helpers import TRACY  # noqa: E402
 
 ATTENTION = "prefill_dispatch_4_attention_4x64x64x64x64"
-
-
-@pytest.fixture(scope="module")
-def prefill():
-    return irtools.open_trace(TRACY / "tfm_prefill_llvmcpu_task.tracy")
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,6 @@ import json
 import signal
 import socket
 import subprocess
-import sys
 import time
 
 import numpy as np
@@ -15,7 +14,9 @@ import pytest
 import irtools
 from irtools.run.runner import available_devices
 from irtools.trace.ireeprof import dispatch_profile
-from tests.conftest import MODELS, run_cli, tool
+from tests.helpers import IRTOOLS, MODELS, run_cli, tool
+
+pytestmark = pytest.mark.iree  # every test here needs IREE's tools
 
 TARGETS = ["llvm-cpu", "llvm-cpu@local-sync", "vmvx", "vulkan", "cuda"]
 MODEL_NAMES = ["a_mm_elem", "b_mlp3", "c_tfm_ext", "c_tfm_manual"]
@@ -303,7 +304,7 @@ def test_a_run_that_hangs_is_stopped(tmp_path, devices):
 
 def test_ctrl_c_leaves_no_process_and_a_manifest(tmp_path, devices):
     out = tmp_path / "run"
-    proc = subprocess.Popen([sys.executable, "-m", "irtools", "run", str(MODELS / "b_mlp3.mlir"),
+    proc = subprocess.Popen([*IRTOOLS, "run", str(MODELS / "b_mlp3.mlir"),
                              "--repeat", "1000000", "-o", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120

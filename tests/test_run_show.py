@@ -6,18 +6,13 @@ these checks need no run; the IR dump is a real tree-dir compile.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 import irtools
 from irtools.errors import UsageError
 from irtools.run.layout import MANIFEST, write_json
 from irtools.run.manifest import SCHEMA
-
-
-def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&amp;", "&")
+from tests.helpers import text_of
 
 
 def _entry(name, status, **extra):
@@ -65,7 +60,8 @@ def test_a_run_that_did_not_finish_says_so(rundir):
     assert "1 skipped, run interrupted" in text_of(rundir._repr_html_())
 
 
-def test_run_dump_opens_the_runs_ir_folder(rundir, trees):  # noqa: F811
+@pytest.mark.iree
+def test_run_dump_opens_the_runs_ir_folder(rundir, trees):
     run = rundir.runs[0]
     with pytest.raises(UsageError, match="has no IR dump"):
         run.dump()

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import subprocess
 
-from _iree_tools import BACKEND_FLAGS, make_llama, tool
+import pytest
 
 import irtools
+from tests.helpers import BACKEND_FLAGS, make_llama, tool
+
+pytestmark = pytest.mark.iree  # every test here needs IREE's tools
 
 
 def _dump_bytes(mlir, *extra) -> int:

@@ -7,23 +7,15 @@ import io
 import os
 import subprocess
 import sys
-from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
 
 import irtools
 import irtools._io
-from irtools.cli import main
 from irtools.errors import MlirError
+from tests.helpers import run_cli
 
 GOOD = 'module {\n  util.global private @w = dense<"0x%s"> : tensor<512xf32>\n}\n' % ("3F800000" * 511 + "00000040")
-
-
-def _cli(*argv):
-    err, out = io.StringIO(), io.StringIO()
-    with redirect_stderr(err), redirect_stdout(out):
-        rc = main(list(map(str, argv)))
-    return rc, out.getvalue(), err.getvalue()
 
 
 def _only(tmp_path, *names):
@@ -43,7 +35,7 @@ def test_bad_input_one_line_no_output(tmp_path, content, words):
     src.write_bytes(content)
     for argv in (["-o", tmp_path / "out.mlir"], ["-o", tmp_path / "out.mlir", "--params", tmp_path / "w.irpa"],
                  ["--report"]):
-        rc, out, err = _cli("slim", src, *argv)
+        rc, out, err = run_cli("slim", src, *argv)
         assert rc == 2 and err.startswith("irtools: error: ") and words in err
         assert err.count("\n") == 1 and "Traceback" not in err
         _only(tmp_path, "in.mlir")
@@ -62,7 +54,7 @@ def test_output_equal_to_input_is_refused(tmp_path):
     src.write_text(GOOD)
     for argv in (["-o", src], ["-o", tmp_path / "out.mlir", "--params", src],
                  ["-o", tmp_path / "out.mlir", "--params", tmp_path / "out.mlir"]):
-        rc, _, err = _cli("slim", src, *argv)
+        rc, _, err = run_cli("slim", src, *argv)
         assert rc == 2 and "irtools: error:" in err and err.count("\n") == 1
     assert src.read_text() == GOOD
     _only(tmp_path, "in.mlir")
@@ -96,7 +88,7 @@ def test_full_disk_leaves_nothing(tmp_path, monkeypatch):
     src = tmp_path / "in.mlir"
     src.write_text(GOOD)
     monkeypatch.setattr(irtools._io.os, "fdopen", lambda fd, mode: io.BufferedWriter(_FullDisk(fd), 16))
-    rc, _, err = _cli("slim", src, "-o", tmp_path / "out.mlir")
+    rc, _, err = run_cli("slim", src, "-o", tmp_path / "out.mlir")
     assert rc == 2 and "No space left on device" in err and "free some disk space" in err
     assert err.count("\n") == 1
     _only(tmp_path, "in.mlir")
@@ -119,13 +111,13 @@ def test_archive_write_failure_leaves_nothing(tmp_path):
 def test_cli_report_and_summary(tmp_path):
     src = tmp_path / "in.mlir"
     src.write_text(GOOD)
-    rc, out, _ = _cli("slim", src, "--report")
+    rc, out, _ = run_cli("slim", src, "--report")
     assert rc == 0 and "tensor<512xf32>" in out and "1 of at least" in out
     _only(tmp_path, "in.mlir")
-    rc, out, _ = _cli("slim", src, "-o", tmp_path / "out.mlir", "--params", tmp_path / "w.irpa")
+    rc, out, _ = run_cli("slim", src, "-o", tmp_path / "out.mlir", "--params", tmp_path / "w.irpa")
     assert rc == 0 and "--parameters=model=" in out
     assert '#flow.parameter.named<"model"::"w">' in (tmp_path / "out.mlir").read_text()
-    rc, _, err = _cli("slim", src)
+    rc, _, err = run_cli("slim", src)
     assert rc == 2 and "either -o" in err
 
 

@@ -7,9 +7,9 @@ import re
 
 import numpy as np
 import pytest
-from _iree_tools import SHARED, compile_mlir, inline_weights, make_llama, random_inputs, run_function
 
 import irtools
+from tests.helpers import SHARED, compile_mlir, inline_weights, make_llama, random_inputs, run_function
 
 FIXTURES = ["a_mm_elem", "b_mlp3", "c_tfm_ext", "c_tfm_manual"]
 
@@ -35,6 +35,7 @@ def _both_modes(tmp_path, src):
     return res, par, [(tmp_path / "res.mlir", None), (tmp_path / "par.mlir", tmp_path / "w.irpa")]
 
 
+@pytest.mark.iree
 @pytest.mark.parametrize("weights", ["globals", "constants"])
 def test_llama_round_trip(tmp_path, weights):
     src = make_llama(tmp_path / "llama.mlir", "--weights", weights, "--seed", 7)
@@ -54,6 +55,7 @@ def test_llama_round_trip(tmp_path, weights):
                   [("prefill", [tokens], 3), ("decode", [tokens[:1], cache, cache], 3)])
 
 
+@pytest.mark.iree
 @pytest.mark.parametrize("name", FIXTURES)
 def test_fixture_with_inline_weights_round_trip(tmp_path, name):
     src = tmp_path / f"{name}.mlir"
@@ -88,6 +90,7 @@ def test_resources_hold_the_original_values(tmp_path):
         assert blobs[const.key] == data, const.key
 
 
+@pytest.mark.iree
 def test_literal_lists_and_an_existing_resource_section(tmp_path):
     values = np.arange(-300, 300, dtype=np.float32).reshape(20, 30) / 7
     values[0, 0] = np.nan

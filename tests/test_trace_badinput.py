@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from irtools.errors import CorruptTrace, NotATrace, TraceError, TruncatedTrace, UnsupportedVersion
 from irtools.trace.reader import read_trace
 from tests import tracy_writer
-from tests.conftest import TRACY, run_cli
+from tests.helpers import TRACY, run_cli
 
 SMALL = TRACY / "mlp3_llvmcpu_sync.tracy"
 

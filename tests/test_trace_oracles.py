@@ -11,7 +11,7 @@ from irtools.trace import timeline
 from irtools.trace.hotspots import hotspots
 from irtools.trace.model import Trace
 from irtools.trace.reader import read_trace
-from tests.conftest import TRACY
+from tests.helpers import TRACY
 
 CAPTURES = sorted(p.stem for p in TRACY.glob("*.tracy"))
 WITH_ZONES = sorted(p.name[:-len(".zones.csv")] for p in TRACY.glob("*.zones.csv"))

@@ -6,8 +6,12 @@ from __future__ import annotations
 import re
 
 import nbformat
-from conftest import REPO
+import pytest
 from nbclient import NotebookClient
+
+from tests.helpers import REPO
+
+pytestmark = pytest.mark.iree  # every test here needs IREE's tools
 
 NOTEBOOK = REPO / "examples" / "walkthrough.ipynb"
 

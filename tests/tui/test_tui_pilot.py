@@ -8,7 +8,7 @@ import pytest
 
 from irtools.tui.app import IrtoolsApp
 from irtools.tui.session import open_paths
-from tests.conftest import TRACY
+from tests.helpers import TRACY
 from tests.tui.pilot import settle
 
 SIZE = (150, 45)
@@ -28,6 +28,7 @@ def cells(table, column):
     return [str(table.get_cell_at((r, column))) for r in range(table.row_count)]
 
 
+@pytest.mark.iree
 def test_run_dispatch_history_diff_compare(runs):
     from textual.widgets import DataTable
 
@@ -84,6 +85,7 @@ def test_run_dispatch_history_diff_compare(runs):
     drive([runs / "runs" / "llvm"], script)
 
 
+@pytest.mark.iree
 def test_two_run_directories_open_in_compare_mode(runs):
     from irtools.tui.rows import RowsView
 
@@ -138,6 +140,7 @@ def test_grouping_filter_sort_and_mouse():
     drive([TRACY / "tfm_prefill_llvmcpu_task.tracy"], script)
 
 
+@pytest.mark.iree
 def test_passes_search_history_and_ir_view(runs):
     from irtools.tui.passes import PassesScreen
     from irtools.tui.rows import RowsView
@@ -206,7 +209,7 @@ def test_huge_line_is_elided(tmp_path):
     ([str(TRACY / "tfm_prefill_llvmcpu_task.csvexport.csv")], "not a run directory, .tracy capture or IR dump"),
 ])
 def test_bad_paths_are_one_line_errors(args, message):
-    from tests.conftest import run_cli
+    from tests.helpers import run_cli
 
     code, out, err = run_cli("tui", *args)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
@@ -249,6 +252,7 @@ def test_compare_dispatch_shows_both_distributions():
     drive([TRACY / "matmul_llvmcpu_task.tracy", TRACY / "matmul_llvmcpu_task.zstd1-j1.tracy"], script)
 
 
+@pytest.mark.iree
 def test_pick_another_run(runs):
     from irtools.tui.hotspots import Picker
 

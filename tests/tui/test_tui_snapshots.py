@@ -7,9 +7,11 @@ session's temporary folder. Update with `pytest --snapshot-update` and review.
 
 from __future__ import annotations
 
+import pytest
+
 from irtools.tui.app import IrtoolsApp
 from irtools.tui.session import open_paths
-from tests.conftest import TRACY
+from tests.helpers import TRACY
 from tests.tui.pilot import settle
 
 SIZE = (120, 36)
@@ -53,23 +55,27 @@ def test_help(snap_compare):
     assert snap_compare(app_on(PREFILL), terminal_size=SIZE, run_before=keys("question_mark"))
 
 
+@pytest.mark.iree
 def test_passes_changed(snap_compare, flow_dump, monkeypatch):
     monkeypatch.chdir(flow_dump)
     assert snap_compare(app_on(DUMP), terminal_size=SIZE, run_before=keys("c"))
 
 
+@pytest.mark.iree
 def test_diff_unified(snap_compare, flow_dump, monkeypatch):
     monkeypatch.chdir(flow_dump)
     assert snap_compare(app_on(DUMP), terminal_size=SIZE,
                         run_before=keys("/", *SYMBOL, "enter", "enter"))
 
 
+@pytest.mark.iree
 def test_diff_side_by_side(snap_compare, flow_dump, monkeypatch):
     monkeypatch.chdir(flow_dump)
     assert snap_compare(app_on(DUMP), terminal_size=SIZE,
                         run_before=keys("/", *SYMBOL, "enter", "enter", "s"))
 
 
+@pytest.mark.iree
 def test_ir_view_search(snap_compare, flow_dump, monkeypatch):
     monkeypatch.chdir(flow_dump)
     assert snap_compare(app_on(DUMP), terminal_size=SIZE,

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import time
 
 import pytest
+
+from tests.helpers import IRTOOLS
+
+pytestmark = pytest.mark.iree  # every test here needs IREE's tools
 
 WIDTH, HEIGHT = 140, 40
 
@@ -58,10 +61,10 @@ class Terminal:
         self._tmux("kill-server", check=False)
 
 
-def test_a_person_walks_through_a_run(runs, tui_cache):
-    env = {"IRTOOLS_CACHE": str(tui_cache), "TERM": "xterm-256color", "COLORTERM": "truecolor",
+def test_a_person_walks_through_a_run(runs, irtools_cache):
+    env = {"IRTOOLS_CACHE": str(irtools_cache), "TERM": "xterm-256color", "COLORTERM": "truecolor",
            "PATH": os.environ["PATH"]}
-    term = Terminal([sys.executable, "-m", "irtools", "tui", "runs/llvm"], runs, env)
+    term = Terminal([*IRTOOLS, "tui", "runs/llvm"], runs, env)
     try:
         shown = term.wait_for("Share", "_dispatch_")
         assert "llvm-cpu/local-task/prefill:" in shown
