@@ -6,7 +6,8 @@ import json
 import subprocess
 
 import pandas as pd
-from conftest import tool
+
+from tests.helpers import tool
 
 
 def profile_times(profile) -> pd.DataFrame:

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import irtools
-from tests.conftest import TRACY
+from tests.helpers import TRACY
 
 FUNCTIONS = [n for n in irtools.__all__ if inspect.isfunction(getattr(irtools, n))]
 

@@ -12,13 +12,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from _roofline import profile_times
-from conftest import REPO, tool
 
 from irtools.analysis.codegen import codegen_facts, read_assembly
 from irtools.analysis.layers import NO_SOURCE, dispatch_shares, layer_table
 from irtools.analysis.sites import read_sites, sites_by_dispatch
 from irtools.analysis.work import analyze_sources
+from tests._roofline import profile_times
+from tests.helpers import REPO, tool
 
 pytestmark = pytest.mark.iree
 

@@ -11,14 +11,14 @@ import json
 import math
 
 import pytest
-from _roofline import profile_times
-from conftest import MODELS, REPO, run_cli
 
 from irtools.analysis import peak
 from irtools.analysis.explain import explain
 from irtools.analysis.roofline import check
 from irtools.run.layout import RunDir
 from irtools.run.targets import parse_target
+from tests._roofline import profile_times
+from tests.helpers import MODELS, REPO, run_cli
 
 pytestmark = pytest.mark.iree
 

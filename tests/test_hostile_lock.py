@@ -17,8 +17,8 @@ import time
 import pytest
 
 from irtools.run.lock import lock_dir, unlock_dir
-from tests._hostile import cli_env, one_error, run_process
-from tests.conftest import MODELS
+from tests._hostile import one_error, run_process
+from tests.helpers import MODELS, plain_env
 from tests.test_hostile_signals import processes, start, wait_for_tool
 
 MODEL = MODELS / "a_mm_elem.mlir"
@@ -47,7 +47,7 @@ def test_the_lock_of_a_killed_process_does_not_stay(tmp_path):
     out = tmp_path / "run"
     code = ("import sys, time; from pathlib import Path; from irtools.run.lock import lock_dir; "
             "lock_dir(Path(sys.argv[1])); print('locked', flush=True); time.sleep(600)")
-    holder = subprocess.Popen([sys.executable, "-c", code, str(out)], stdout=subprocess.PIPE, env=cli_env())
+    holder = subprocess.Popen([sys.executable, "-c", code, str(out)], stdout=subprocess.PIPE, env=plain_env())
     try:
         assert holder.stdout.readline().strip() == b"locked"
         from irtools.errors import UsageError

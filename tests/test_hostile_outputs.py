@@ -17,7 +17,7 @@ import stat
 import pytest
 
 from tests._hostile import leftovers, one_error, run_process
-from tests.conftest import MODELS, TRACY, run_cli
+from tests.helpers import MODELS, TRACY, run_cli
 
 TRACE = TRACY / "mlp3_llvmcpu_sync.tracy"
 MODEL = MODELS / "a_mm_elem.mlir"

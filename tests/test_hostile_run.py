@@ -16,7 +16,7 @@ import time
 import pytest
 
 from tests._hostile import one_error, run_process
-from tests.conftest import MODELS
+from tests.helpers import MODELS
 from tests.test_hostile_signals import nothing_left, processes, start, wait_for_tool
 
 pytestmark = pytest.mark.iree

@@ -14,23 +14,22 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 
 from irtools.irdiff.dump import Dump
-from tests._hostile import cli_env, leftovers
-from tests.conftest import MODELS
+from tests._hostile import leftovers
+from tests.helpers import IRTOOLS, MODELS, plain_env
 
 CPU = ["--iree-hal-target-device=local", "--iree-hal-local-target-device-backends=llvm-cpu"]
 
 
 def start(*argv, cwd):
     log = open(os.path.join(cwd, "irtools.err"), "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "irtools", *map(str, argv)], cwd=cwd,
+    proc = subprocess.Popen([*IRTOOLS, *map(str, argv)], cwd=cwd,
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
-                            env=cli_env(), start_new_session=True)
+                            env=plain_env(), start_new_session=True)
     proc.log = log
     return proc
 

@@ -12,7 +12,8 @@ import subprocess
 import sys
 import time
 
-from tests._hostile import cli_env, one_error, run_process
+from tests._hostile import one_error, run_process
+from tests.helpers import plain_env
 
 HEADER = b"// -----// IR Dump After CSE (cse) //----- //\n"
 
@@ -29,7 +30,7 @@ def _copies(cache):
 def test_endless_zeros_end_with_one_line(tmp_path):
     with open("/dev/zero", "rb") as zeros:
         code, out, err = run_process("ir", "passes", "-", stdin=zeros, timeout=120,
-                                     env=cli_env(IRTOOLS_CACHE=tmp_path / "cache"))
+                                     env=plain_env(IRTOOLS_CACHE=tmp_path / "cache"))
     one_error(code, err, "standard input", "no 'IR Dump' header in the first 64 MiB")
     assert _copies(tmp_path / "cache") == []
 
@@ -40,11 +41,11 @@ def test_a_dump_over_the_limit(tmp_path):
     assert dump.stat().st_size > 100_000
     with open(dump, "rb") as f:
         code, out, err = run_process("ir", "passes", "-", stdin=f,
-                                     env=cli_env(IRTOOLS_CACHE=tmp_path / "cache", IRTOOLS_STDIN_LIMIT="100K"))
+                                     env=plain_env(IRTOOLS_CACHE=tmp_path / "cache", IRTOOLS_STDIN_LIMIT="100K"))
     one_error(code, err, "standard input", "IRTOOLS_STDIN_LIMIT (102,400 bytes)")
     with open(dump, "rb") as f:
         code, out, err = run_process("ir", "passes", "-", "--format", "csv", stdin=f,
-                                     env=cli_env(IRTOOLS_CACHE=tmp_path / "cache", IRTOOLS_STDIN_LIMIT="1M"))
+                                     env=plain_env(IRTOOLS_CACHE=tmp_path / "cache", IRTOOLS_STDIN_LIMIT="1M"))
     assert code == 0, err
     assert out.count("\n") == 3001
     assert _copies(tmp_path / "cache") == []
@@ -53,14 +54,14 @@ def test_a_dump_over_the_limit(tmp_path):
 def test_a_bad_limit(tmp_path):
     with open(os.devnull, "rb") as f:
         code, out, err = run_process("ir", "passes", "-", stdin=f,
-                                     env=cli_env(IRTOOLS_CACHE=tmp_path / "cache", IRTOOLS_STDIN_LIMIT="lots"))
+                                     env=plain_env(IRTOOLS_CACHE=tmp_path / "cache", IRTOOLS_STDIN_LIMIT="lots"))
     one_error(code, err, "IRTOOLS_STDIN_LIMIT='lots' is not a size")
 
 
 def test_sigterm_while_reading_stdin_removes_the_copy(tmp_path):
     cache = tmp_path / "cache"
     proc = subprocess.Popen([sys.executable, "-m", "irtools", "ir", "passes", "-"], stdin=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=cli_env(IRTOOLS_CACHE=cache))
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=plain_env(IRTOOLS_CACHE=cache))
     try:
         proc.stdin.write(_dump(100))          # a dump that is still coming
         proc.stdin.flush()
@@ -87,5 +88,5 @@ def test_a_copy_left_by_a_killed_process_is_removed(tmp_path):
     (cache / "stdin" / f"stdin-{dead}-abc.txt").write_bytes(b"x" * 1000)
     (cache / "stdin" / f"stdin-{os.getpid()}-abc.txt").write_bytes(b"mine, alive")
     with open(os.devnull, "rb") as f:
-        run_process("ir", "passes", "-", stdin=f, env=cli_env(IRTOOLS_CACHE=cache))
+        run_process("ir", "passes", "-", stdin=f, env=plain_env(IRTOOLS_CACHE=cache))
     assert _copies(cache) == [f"stdin-{os.getpid()}-abc.txt"]

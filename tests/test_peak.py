@@ -6,11 +6,11 @@ import os
 import subprocess
 
 import pytest
-from conftest import tool
 
 from irtools.analysis import peak
 from irtools.analysis.work import analyze_sources
 from irtools.run.targets import parse_target
+from tests.helpers import tool
 
 
 def test_bandwidth_at_never_takes_a_larger_footprint_alone():

@@ -10,11 +10,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import MODELS, REPO, tool
 
 from irtools.analysis import work as W
 from irtools.analysis.locations import origins
 from irtools.errors import MlirError
+from tests.helpers import MODELS, REPO, tool
 
 pytestmark = pytest.mark.iree
 
