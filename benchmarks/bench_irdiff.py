@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -90,9 +89,13 @@ def make_dump(workdir: Path, model: str, scope="module-scope") -> Path:
     out = workdir / f"{model}.{scope}.txt"
     if out.exists():
         return out
-    exe = shutil.which("iree-compile")
-    if exe is None:
-        sys.exit("iree-compile is not on PATH: pip install iree-base-compiler==3.13.0")
+    from irtools.driver import find_tool
+    from irtools.errors import ToolNotFound
+
+    try:
+        exe = find_tool("iree-compile")
+    except ToolNotFound as err:
+        sys.exit(str(err))
     print(f"generating {out} (takes minutes) ...", flush=True)
     tmp = out.with_suffix(".part")
     with open(tmp, "wb") as err:

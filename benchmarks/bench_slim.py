@@ -49,11 +49,13 @@ def main(argv=None) -> int:
         if not model.exists():
             subprocess.run([sys.executable, str(REPO / "examples" / "make_llama.py"), str(model),
                             "--size", args.size], check=True)
+        from irtools.driver import find_tool
+
         size = model.stat().st_size
         irtools = [sys.executable, "-m", "irtools", "slim", str(model)]
         outputs = {name: folder / name for name in ("stripped.mlir", "res.mlir", "par.mlir", "w.irpa")}
         runs = {
-            "iree-ir-tool strip-data": [shutil.which("iree-ir-tool"), "strip-data", str(model),
+            "iree-ir-tool strip-data": [find_tool("iree-ir-tool"), "strip-data", str(model),
                                         "-o", str(outputs["stripped.mlir"])],
             "irtools slim (resources)": irtools + ["-o", str(outputs["res.mlir"])],
             "irtools slim --params": irtools + ["-o", str(outputs["par.mlir"]),
