@@ -13,7 +13,9 @@ examples:
   irtools run model.mlir                                   # llvm-cpu, every exported function
   irtools run model.mlir --target llvm-cpu --target vmvx --function prefill --function decode
   irtools run model.mlir --target vulkan --ir-dump -o runs/vk   # with the per-pass IR
-  irtools run model.mlir --input prefill:@tokens.npy --repeat 10
+  irtools run model.mlir --input prefill:@tokens.npy --calls 10
+  irtools run model.mlir --variant base= --variant fused=--iree-dispatch-creation-enable-aggressive-fusion \
+      --repeat 10 -o runs/fusion                            # then: irtools compare runs/fusion
   irtools run model.mlir --compile-flag=--iree-opt-level=O3 --run-flag=--task_topology_group_count=1
 
 targets: llvm-cpu (on local-task), llvm-cpu@local-sync, vmvx, vmvx@local-sync, vulkan,
@@ -35,11 +37,24 @@ def add_parser(sub):
                    help="an input in iree-run-module syntax (2x3xf32=1, @x.npy); without any, "
                         "seeded random inputs are made from each function's signature")
     p.add_argument("--seed", type=seed, default=0, help="seed of the random inputs (default 0)")
+    p.add_argument("--variant", action="append", metavar="NAME=FLAGS",
+                   help="a build of the model with these extra iree-compile flags (NAME= for none); "
+                        "repeat for several: each is compiled and run, under RUN_DIR/NAME/")
+    p.add_argument("--repeat", type=count(1), metavar="N",
+                   help="run each function N times, each a captured process of its own "
+                        "(RUN_DIR/.../FUNCTION/rK), the variants taking turns: what the "
+                        "verdicts of `irtools compare` need")
     mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--repeat", type=count(1), metavar="N",
-                      help="call each function N times (iree-benchmark-module)")
+    mode.add_argument("--calls", type=count(1), metavar="N",
+                      help="call the function N times within each run (iree-benchmark-module)")
     mode.add_argument("--benchmark", action="store_true",
                       help="run iree-benchmark-module with its own timing rules")
+    p.add_argument("--jobs", type=count(1), metavar="N",
+                   help="compiles at once (default: the CPUs irtools may use); captured runs "
+                        "are always one at a time")
+    p.add_argument("--ray", metavar="ADDRESS",
+                   help="compile on a Ray cluster (HOST:PORT, ray://..., auto, or local to start "
+                        "one here); needs `pip install ray`")
     p.add_argument("--ir-dump", action="store_true",
                    help="keep the IR after every pass (BACKEND/ir/dump.mlir) for `irtools ir`")
     p.add_argument("-o", "--output", metavar="DIR",
@@ -69,13 +84,14 @@ def run(args) -> int:
     from pathlib import Path
 
     from irtools.errors import IrtoolsError
-    from irtools.run.runner import Options, default_name, parse_targets
+    from irtools.run.runner import Options, default_name, parse_targets, parse_variants
     from irtools.run.runner import run as do_run
 
     model = Path(args.model)
     out = Path(args.output) if args.output else Path("runs") / default_name(model)
     options = Options(targets=parse_targets(args.target), functions=args.function or [],
-                      inputs=args.input, seed=args.seed, repeat=args.repeat,
+                      inputs=args.input, seed=args.seed, repeat=args.repeat, calls=args.calls,
+                      variants=parse_variants(args.variant), jobs=args.jobs, ray=args.ray,
                       benchmark=args.benchmark, ir_dump=args.ir_dump, profile=args.profile,
                       sampling=args.sampling, port=args.port, replace=args.force,
                       compile_flags=args.compile_flag,
@@ -117,7 +133,7 @@ class _Summaries:
         self.warmed = False
 
     def add(self, entry):
-        if self.top:
+        if self.top and entry.get("repeat") in (None, 1):   # as run_summary shows them
             self.pending.append(entry)
 
     def step(self, kind: str):

@@ -35,6 +35,8 @@ def run_summary(root: Path, manifest: dict, *, top: int = 5, frames=None) -> lis
     out.print(status_table(manifest))
     if top:
         for info in RunDir.open(root).select(traced=True):
+            if info.repeat not in (None, 1):   # the first repeat stands for the others
+                continue
             ready = (frames or {}).get(info.name)
             frame = ready.result() if ready else run_hotspots(info, by="dispatch", top=top)
             title = (f"\n{info.name}: slowest dispatches ({frame.attrs['zones']:,} zones, "
@@ -42,9 +44,11 @@ def run_summary(root: Path, manifest: dict, *, top: int = 5, frames=None) -> lis
             out.print(hotspot_table(frame, title=title, width=console_width()))
             out.print(next_steps(info, frame), highlight=False, soft_wrap=True)
     traced = any(r.get("trace") for r in manifest["runs"])
-    out.print(f"\nrun directory: {root}" +
-              (f"   (irtools hotspots {root} --by dispatch)" if traced else ""), highlight=False)
-    failed = [{"name": f"compile for {c['backend']}", **c}
+    variants = manifest.get("variants") or []
+    hint = f"   (irtools compare {root})" if len(variants) > 1 else \
+        f"   (irtools hotspots {root} --by dispatch)"
+    out.print(f"\nrun directory: {root}" + (hint if traced else ""), highlight=False)
+    failed = [{"name": f"compile {c['variant'] + ' ' if c.get('variant') else ''}for {c['backend']}", **c}
               for c in manifest["compiles"] if c["status"] != "ok"]
     failed += [r for r in manifest["runs"] if r["status"] in FAILED and r["status"] != "compile-failed"]
     if failed:

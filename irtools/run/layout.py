@@ -12,6 +12,18 @@
     NAME/BACKEND/ir/                    per-pass IR, with --ir-dump (a tree-dir folder)
     NAME/BACKEND/DEVICE/FUNCTION/       one run: trace.tracy, profile.ireeprof, run.json, logs
 
+With variants (`--variant NAME=FLAGS`), each has its own compiles and runs under
+its name, and with `--repeat N` each function runs N times, each run a folder:
+
+    NAME/VARIANT/BACKEND/...            as above, one set per variant
+    NAME/VARIANT/BACKEND/DEVICE/FUNCTION/rK/    repeat K (1..N) of one run
+
+Runs are named like their folders (`fast/llvm-cpu/local-task/prefill/r2`); the
+manifest's run entries say `variant` (null without variants) and `repeat` (1..N, or
+null without --repeat), and its `variants` lists each variant's name and flags.
+A run directory without variants or repeats has exactly the first layout, and
+manifests written before variants existed read as one unnamed variant.
+
 `run.json` repeats the run's manifest entry, so a run's own folder can be
 passed wherever a run directory is accepted.
 """
@@ -48,6 +60,23 @@ class RunInfo:
     def _path(self, key):
         value = self.entry.get(key)
         return self.root / value if value else None
+
+    @property
+    def variant(self) -> str | None:
+        """The variant's name (`--variant NAME=...`), None in a run without variants."""
+        value = self.entry.get("variant")
+        return value if isinstance(value, str) else None
+
+    @property
+    def repeat(self) -> int | None:
+        """Which repeat this is (1..N with `--repeat N`), None without repeats."""
+        value = self.entry.get("repeat")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What a run is across variants and repeats: (target, device, function)."""
+        return (self.target, self.device, self.function)
 
     @property
     def dir(self) -> Path:
@@ -163,9 +192,32 @@ class RunDir:
         raise UsageError("not a run directory (no manifest.json)", path=str(path),
                          fix="pass a directory written by `irtools run`, or a .tracy file")
 
-    def select(self, *, target=None, device=None, function=None, traced=False) -> list[RunInfo]:
+    @property
+    def variants(self) -> list[str | None]:
+        """The variants' names in the order they were given; [None] without variants."""
+        names = [v.get("name") for v in self.manifest.get("variants") or []
+                 if isinstance(v, dict) and isinstance(v.get("name"), str)]
+        for r in self.runs:   # a manifest cut short may list runs of variants it does not name
+            if r.variant not in names and r.variant is not None:
+                names.append(r.variant)
+        return names or [None]
+
+    def variant_flags(self, name: str | None) -> list[str]:
+        """The compile flags a variant added."""
+        for v in self.manifest.get("variants") or []:
+            if isinstance(v, dict) and v.get("name") == name:
+                return [str(f) for f in v.get("flags") or []]
+        return []
+
+    def select(self, *, target=None, device=None, function=None, traced=False, variant=None,
+               repeat=None) -> list[RunInfo]:
+        """Runs matching every filter given; `variant` is a name of `variants`."""
         out = []
         for r in self.runs:
+            if variant is not None and variant != r.variant:
+                continue
+            if repeat is not None and repeat != r.repeat:
+                continue
             if target and target not in (r.target, r.backend):
                 continue
             if device and device != r.device:

@@ -47,6 +47,13 @@ def check_manifest(data: dict, path: Path) -> dict:
         for i, entry in enumerate(value):
             if not isinstance(entry, dict):
                 raise _bad(path, f"{key}[{i}]", f"is {json_kind(entry)}, not an object")
+    variants = data.get("variants", [])
+    if not isinstance(variants, list):
+        raise _bad(path, "variants", f"is {json_kind(variants)}, not a list")
+    for i, v in enumerate(variants):
+        if not isinstance(v, dict) or not isinstance(v.get("name"), str) or \
+                not isinstance(v.get("flags", []), list):
+            raise _bad(path, f"variants[{i}]", "is not an object with a name and a list of flags")
     for i, entry in enumerate(data.get("runs", [])):
         check_run(entry, path, f"runs[{i}]")
     for i, entry in enumerate(data.get("compiles", [])):
@@ -59,6 +66,11 @@ def check_run(entry: dict, path: Path, where: str) -> dict:
     for key in RUN_KEYS:
         if not isinstance(entry.get(key), str):
             raise _bad(path, f"{where}.{key}", "is missing or not text")
+    if entry.get("variant") is not None and not isinstance(entry.get("variant"), str):
+        raise _bad(path, f"{where}.variant", f"is {json_kind(entry['variant'])}, not text or null")
+    repeat = entry.get("repeat")
+    if repeat is not None and (not isinstance(repeat, int) or isinstance(repeat, bool) or repeat < 1):
+        raise _bad(path, f"{where}.repeat", f"is {repeat!r}, not a whole number from 1, or null")
     for key in ("dir", *RUN_FILES):
         value = entry.get(key)
         if value is None:

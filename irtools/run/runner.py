@@ -13,23 +13,26 @@ import datetime
 import importlib
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from irtools import __version__, driver
 from irtools._io import refuse_special
 from irtools.errors import IrtoolsError, ToolFailed, UsageError
+from irtools.run.compiles import CompileJob
 from irtools.run.inputs import make_inputs
 from irtools.run.layout import MANIFEST, RUN_FILE, write_json
 from irtools.run.lock import lock_dir, unlock_dir
 from irtools.run.manifest import SCHEMA
 from irtools.run.signature import module_functions
-from irtools.run.targets import Target, parse_target
+from irtools.run.targets import BACKENDS, Target, parse_target
 from irtools.run.tracy_capture import capture, kill_group, wait_for
 
 COMPILE_ONLY = ("cuda", "rocm")
@@ -41,7 +44,8 @@ class Options:
     functions: list[str] = field(default_factory=list)     # empty: every exported function
     inputs: list[str] = field(default_factory=list)        # [FUNCTION:]VALUE, IREE syntax
     seed: int = 0
-    repeat: int | None = None
+    repeat: int | None = None                              # captured runs of each function
+    calls: int | None = None                               # calls in each run (benchmark-module)
     benchmark: bool = False
     ir_dump: bool = False
     profile: bool = True
@@ -52,6 +56,38 @@ class Options:
     run_flags: list[str] = field(default_factory=list)
     compile_timeout: float = 1800
     run_timeout: float = 600
+    variants: list[Variant] = field(default_factory=list)  # empty: one build, no variant folders
+    jobs: int | None = None                                # compiles at once (default: CPUs)
+    ray: str | None = None                                 # a Ray address: compile there
+    ray_copy: bool = False                                 # (tests) send outputs back even if shared
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A build of the model: a name and the iree-compile flags it adds."""
+
+    name: str
+    flags: tuple[str, ...] = ()
+
+
+VARIANT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
+
+
+def parse_variant(text: str) -> Variant:
+    """`NAME=FLAGS`: FLAGS split like a shell would (`fast='--a=1 --b'`); `NAME=` adds none."""
+    import shlex
+
+    name, sep, flags = text.partition("=")
+    name = name.strip()
+    if not sep or not VARIANT_NAME.match(name) or name in BACKENDS:
+        raise UsageError(f"bad variant {text!r}",
+                         expected="NAME=FLAGS, NAME of letters, digits, '_.+-' and not a backend's name",
+                         fix="e.g. --variant base= --variant fused='--iree-dispatch-creation-enable-aggressive-fusion'")
+    try:
+        return Variant(name, tuple(shlex.split(flags)))
+    except ValueError as err:
+        raise UsageError(f"cannot split the flags of variant {name!r}: {err}",
+                         fix="quote the flags as a shell would") from None
 
 
 def default_name(model: Path) -> str:
@@ -147,6 +183,20 @@ def prune_intermediates(folder: Path):
                 path.unlink()
 
 
+# Tools started by run_logged in any thread (compiles run side by side): on Ctrl-C
+# the main thread kills them all, as the threads waiting on them cannot be interrupted.
+_RUNNING: set[subprocess.Popen] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def kill_running():
+    """Kill the process group of every tool run_logged is waiting on."""
+    with _RUNNING_LOCK:
+        procs = list(_RUNNING)
+    for proc in procs:
+        kill_group(proc)
+
+
 def run_logged(argv, log: Path, *, timeout: float, what: str, started=None) -> float:
     """Run a tool in its own process group, output to `log`; kill it on timeout or Ctrl-C.
 
@@ -157,12 +207,16 @@ def run_logged(argv, log: Path, *, timeout: float, what: str, started=None) -> f
     with open(log, "wb") as out:
         proc = subprocess.Popen(argv, stdout=out, stderr=out, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
+        with _RUNNING_LOCK:
+            _RUNNING.add(proc)
         try:
             if started:
                 started()
             rc = wait_for(proc, timeout)
         finally:
             kill_group(proc)
+            with _RUNNING_LOCK:
+                _RUNNING.discard(proc)
         if rc is None:
             raise ToolFailed(f"{what} did not finish within {timeout:g} s; see {log}", argv=argv,
                              fix="raise --timeout, or check the model")
@@ -200,6 +254,8 @@ class Runner:
         self.report = report or (lambda message: None)
         self.manifest: dict = {}
         self._lock: int | None = None
+        self.given_inputs: list[tuple[str | None, str]] = []
+        self._made: dict[str, list[str]] = {}
 
     # -- manifest ---------------------------------------------------------
     def save(self, *, durable: bool = False):
@@ -233,53 +289,83 @@ class Runner:
                      "cpus": os.cpu_count()},
             "tools": {}, "devices": [], "compiles": [], "runs": [],
             "options": {"seed": self.options.seed, "repeat": self.options.repeat,
+                        "calls": self.options.calls,
                         "benchmark": self.options.benchmark, "ir_dump": self.options.ir_dump,
-                        "sampling": self.options.sampling, "profile": self.options.profile},
+                        "sampling": self.options.sampling, "profile": self.options.profile,
+                        "compile_flags": list(self.options.compile_flags),
+                        "jobs": self.options.jobs, "ray": self.options.ray},
+            "variants": [{"name": v.name, "flags": list(v.flags)} for v in self.options.variants],
         }
         self.save()
 
     # -- steps --------------------------------------------------------------
-    def compile(self, backend: str, flags: list[str]) -> dict:
-        folder = self.out / backend
-        folder.mkdir(exist_ok=True)
-        entry = {"backend": backend, "dir": backend, "status": "running",
-                 "vmfb": f"{backend}/module.vmfb", "sources": f"{backend}/sources",
-                 "log": f"{backend}/compile.log", "ir_dump": None}
-        argv = [driver.find_tool("iree-compile"), str(self.model), *flags,
-                *self.options.compile_flags,
-                f"--iree-hal-dump-executable-sources-to={folder / 'sources'}",
-                "-o", str(folder / "module.vmfb")]
-        dumps, paths = codegen_dump_flags(folder, backend, argv)
-        argv[-2:-2] = dumps
-        entry.update(paths)
-        log = folder / "compile.log"
-        if self.options.ir_dump:
-            argv += ir_dump_flags(folder / "ir", argv)
-            entry["ir_dump"] = f"{backend}/ir"
-        entry["command"] = argv
-        self.manifest["compiles"].append(entry)
-        self.save()
-        try:
-            entry["seconds"] = run_logged(argv, log, timeout=self.options.compile_timeout,
-                                          what=f"iree-compile ({backend})",
-                                          started=lambda: self._compiling(backend))
-            entry.update(status="ok", returncode=0)
-        except ToolFailed as err:
-            entry.update(status="failed", returncode=err.returncode, error=str(err))
-        except KeyboardInterrupt:
-            entry.update(status="interrupted")
-            raise
-        finally:
-            if "intermediates" in paths:
-                prune_intermediates(folder / "intermediates")
-            self.save()
-        return entry
+    def compile_jobs(self) -> list[CompileJob]:
+        """One compile per variant and backend, in the order given."""
+        backends: dict[str, list[Target]] = {}
+        for t in self.options.targets:
+            backends.setdefault(t.backend, []).append(t)
+        jobs = []
+        for variant in self.options.variants or [None]:
+            for backend, targets in backends.items():
+                folder = f"{variant.name}/{backend}" if variant else backend
+                flags = [*targets[0].compile_flags, *self.options.compile_flags,
+                         *(variant.flags if variant else ())]
+                entry = {"backend": backend, "variant": variant.name if variant else None,
+                         "dir": folder, "status": "waiting", "vmfb": f"{folder}/module.vmfb",
+                         "sources": f"{folder}/sources", "log": f"{folder}/compile.log",
+                         "ir_dump": f"{folder}/ir" if self.options.ir_dump else None}
+                # Where the codegen dumps land (the flags are added where the compile runs).
+                entry.update(codegen_dump_flags(Path(folder), folder, flags)[1])
+                jobs.append(CompileJob(entry["variant"], backend, folder, flags,
+                                       self.options.ir_dump, self.options.compile_timeout, entry))
+        return jobs
 
-    def run_one(self, target: Target, function: str, compiled: dict, signature) -> dict:
-        rel = f"{target.backend}/{target.device}/{function}"
+    def compile_all(self, jobs: list[CompileJob]):
+        """Run every compile, `jobs` at a time (or on Ray); fill in their entries."""
+        for job in jobs:
+            self.manifest["compiles"].append(job.entry)
+        self.save()
+        if self.options.ray:
+            from irtools.run.compiles import RayCompiles
+
+            self.report(f"connecting to the Ray cluster at {self.options.ray}")
+            pool = RayCompiles(self.options.ray, self.out, self.model, copy=self.options.ray_copy)
+            self.manifest["ray"] = {"address": self.options.ray,
+                                    "seconds_to_connect": round(pool.startup_seconds, 3)}
+        else:
+            from irtools.run.compiles import LocalCompiles
+
+            pool = LocalCompiles(min(self.options.jobs or len(os.sched_getaffinity(0)), len(jobs)))
+        futures = {}
+        lock = threading.Lock()
+        try:
+            for job in jobs:
+                job.entry["status"] = "running"
+                futures[pool.submit(job, self.model, self.out,
+                                    started=lambda job=job: self._compiling(job))] = job
+            for future in as_completed(futures):
+                job = futures[future]
+                job.entry.update(future.result())
+                with lock:
+                    self.save()
+        except BaseException:
+            for job in jobs:
+                if job.entry["status"] in ("running", "waiting"):
+                    job.entry["status"] = "interrupted"
+            kill_running()
+            pool.close(cancel=True)
+            raise
+        pool.close()
+
+    def run_one(self, target: Target, function: str, compiled: dict, signature,
+                repeat: int | None = None) -> dict:
+        variant = compiled.get("variant")
+        rel = (f"{variant}/" if variant else "") + f"{target.backend}/{target.device}/{function}" \
+            + (f"/r{repeat}" if repeat else "")
         folder = self.out / rel
         entry = {"name": rel, "target": target.name, "backend": target.backend,
                  "device": target.device, "function": function, "dir": rel, "status": "running",
+                 "variant": compiled.get("variant"), "repeat": repeat,
                  "vmfb": compiled["vmfb"], "sources": compiled["sources"],
                  "ir_dump": compiled.get("ir_dump"), "trace": None, "profile": None,
                  **{k: compiled[k] for k in CODEGEN_DUMPS if compiled.get(k)}}
@@ -302,8 +388,9 @@ class Runner:
             self.on_run(entry)
         return entry
 
-    def _compiling(self, backend):
-        self.report(f"compiling for {backend}")
+    def _compiling(self, job: CompileJob):
+        where = f" on Ray ({self.options.ray})" if self.options.ray else ""
+        self.report(f"compiling {job.variant + ' ' if job.variant else ''}for {job.backend}{where}")
         self.on_step("compile")
 
     def _skip(self, entry, status, reason):
@@ -325,12 +412,14 @@ class Runner:
         folder.mkdir(parents=True, exist_ok=True)
         inputs = self._inputs(function, signature[function])
         entry["inputs"] = inputs
-        bench = self.options.benchmark or self.options.repeat
+        # Calls of the function in this run; iree-benchmark-module's own rules decide (None).
+        entry["calls"] = None if self.options.benchmark else (self.options.calls or 1)
+        bench = self.options.benchmark or self.options.calls
         tool = driver.find_tool("iree-benchmark-module" if bench else "iree-run-module", tracy=True)
         argv = [tool, f"--module={self.out / compiled['vmfb']}", f"--device={target.device}",
                 f"--function={function}", *[f"--input={v}" for v in inputs]]
-        if self.options.repeat:
-            argv += [f"--benchmark_min_time={self.options.repeat}x", "--benchmark_repetitions=1"]
+        if self.options.calls:
+            argv += [f"--benchmark_min_time={self.options.calls}x", "--benchmark_repetitions=1"]
         if bench:
             argv += ["--benchmark_format=json", f"--benchmark_out={folder / 'benchmark.json'}"]
         if self.options.profile:
@@ -366,7 +455,11 @@ class Runner:
         if args is None:
             raise UsageError(f"the module records no signature for {function!r}",
                              fix=f"give its inputs with --input {function}:VALUE")
-        return make_inputs(function, args, self.out / "inputs" / function, self.options.seed)
+        # Made once: every variant and repeat gets the same files.
+        if function not in self._made:
+            self._made[function] = make_inputs(function, args, self.out / "inputs" / function,
+                                               self.options.seed)
+        return self._made[function]
 
     # -- the whole run ------------------------------------------------------
     @property
@@ -401,20 +494,9 @@ class Runner:
         self._background = [self._devices, versions, digest,
                             pool.submit(importlib.import_module, "numpy")]
         try:
-            backends: dict[str, list[Target]] = {}
-            for t in self.options.targets:
-                backends.setdefault(t.backend, []).append(t)
-            for backend, targets in backends.items():
-                compiled = self.compile(backend, targets[0].compile_flags)
-                signature = {}
-                if compiled["status"] == "ok":
-                    signature = module_functions(self.out / compiled["vmfb"])
-                    self.given_inputs = self._split_inputs(signature)
-                # A failed compile with no --function: its entry in "compiles" says it all.
-                functions = self.options.functions or list(signature)
-                for target in targets:
-                    for function in functions:
-                        self.run_one(target, function, compiled, signature)
+            jobs = self.compile_jobs()
+            self.compile_all(jobs)
+            self.run_all(jobs)
             self.manifest["status"] = "done"
         except KeyboardInterrupt:
             self.manifest["status"] = "interrupted"
@@ -426,6 +508,28 @@ class Runner:
                     self.manifest[key] = job.result()
             self.save(durable=True)
         return self.manifest
+
+    def run_all(self, jobs: list[CompileJob]):
+        """The captured runs, one at a time: round after round, each round every variant,
+        target and function once, so that a machine whose load drifts slows all alike."""
+        plan = []   # (job, targets, signature, functions)
+        for job in jobs:
+            signature = {}
+            if job.entry["status"] == "ok":
+                signature = module_functions(self.out / job.entry["vmfb"])
+                if not self.given_inputs:
+                    self.given_inputs = self._split_inputs(signature)
+            # A failed compile with no --function: its entry in "compiles" says it all.
+            functions = self.options.functions or list(signature)
+            targets = [t for t in self.options.targets if t.backend == job.backend]
+            plan.append((job, targets, signature, functions))
+        rounds = self.options.repeat or 1
+        for r in range(1, rounds + 1):
+            for job, targets, signature, functions in plan:
+                for target in targets:
+                    for function in functions:
+                        self.run_one(target, function, job.entry, signature,
+                                     repeat=r if self.options.repeat else None)
 
     def _split_inputs(self, signature) -> list[tuple[str | None, str]]:
         out = []
@@ -441,6 +545,16 @@ def run(model, out, options: Options, *, argv=(), report=None, on_run=None,
     as a compile starts and before each captured run (see Runner)."""
     return Runner(model, out, options, report=report, on_run=on_run,
                   on_step=on_step).execute(argv)
+
+
+def parse_variants(texts) -> list[Variant]:
+    variants = [parse_variant(t) for t in texts or ()]
+    names = [v.name for v in variants]
+    for name in names:
+        if names.count(name) > 1:
+            raise UsageError(f"variant {name!r} is given twice",
+                             fix="give each --variant its own name")
+    return variants
 
 
 def parse_targets(texts) -> list[Target]:
