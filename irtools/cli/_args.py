@@ -77,3 +77,27 @@ def seconds_value(text: str, option: str) -> float:
     except argparse.ArgumentTypeError as err:
         raise UsageError(f"{option}: {err}") from None
 
+
+
+def percent(text: str) -> float:
+    """A percentage, 0 or more (5 for 5%), returned as a fraction (0.05)."""
+    try:
+        value = float(text.rstrip("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a percentage, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite percentage of 0 or more, got {text}")
+    return value / 100
+
+
+def level(text: str) -> float:
+    """A confidence level between 0 and 1 (0.95), or a percentage (95)."""
+    try:
+        value = float(text.rstrip("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a confidence level, got {text!r}") from None
+    if value > 1:
+        value /= 100
+    if not 0.5 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be from 0.5 up to (not including) 1, got {text}")
+    return value

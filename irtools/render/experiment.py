@@ -1,0 +1,81 @@
+"""The experiment comparison as a terminal table: groups of dispatches, ratios, verdicts."""
+
+from __future__ import annotations
+
+import math
+
+from rich.table import Table
+
+from irtools.render import human_ns
+
+_VERDICT_STYLE = {"slower": "bold red", "faster": "bold green", "no change": "",
+                  "small": "dim", "new": "yellow", "gone": "yellow", "n/a": "dim"}
+
+
+def _ratio(r) -> str:
+    return "-" if r is None or math.isnan(r) else f"{r:.3f}"
+
+
+def _interval(low, high) -> str:
+    if low is None or math.isnan(low):
+        return "-"
+    hi = "∞" if math.isinf(high) else f"{high:.3f}"
+    return f"{low:.3f}–{hi}"
+
+
+def _count(x) -> str:
+    return f"{x:g}" if x == x else "-"
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def experiment_tables(frame, *, width: int | None = None) -> list[Table]:
+    """One table per compared run (A and B, target, device, function)."""
+    tables = []
+    cover = frame.attrs.get("coverage", {})
+    level = frame.attrs.get("level", 0.95)
+    name_width = 48 if not width or width >= 150 else 30
+    for (a, b, run), rows in frame.groupby(["a", "b", "run"], sort=False):
+        ca, cb = cover.get((a, b, run), (math.nan, math.nan))
+        title = (f"A = {a}\nB = {b}   {run}: paired dispatches hold {ca:.0%} of A's time and "
+                 f"{cb:.0%} of B's (pairing by {frame.attrs.get('by', 'structure')})")
+        table = Table(title=title, title_justify="left", header_style="bold", box=None,
+                      pad_edge=False)
+        table.add_column("Dispatches (B's, or A's if gone)", no_wrap=True, max_width=name_width,
+                         min_width=12)
+        # The numbers keep their width; the names get what is left.
+        for head, just, least in (("Pairing", "left", 13), ("Inv/call A→B", "right", 7),
+                                  ("Wall A", "right", 9), ("Wall B", "right", 9),
+                                  ("B/A", "right", 5), (f"{level:.0%} interval", "right", 11),
+                                  ("q", "right", 5), ("Verdict", "left", 9)):
+            table.add_column(head, justify=just, no_wrap=True, min_width=least)
+        for r in rows.to_dict("records"):
+            style = _VERDICT_STYLE.get(r["verdict"], "")
+            q = r["q"]
+            table.add_row(
+                _short(r["group"], name_width), r["pairing"],
+                f"{_count(r['invocations_a'])}→{_count(r['invocations_b'])}",
+                human_ns(r["wall_a_ns"]) if r["wall_a_ns"] else "-",
+                human_ns(r["wall_b_ns"]) if r["wall_b_ns"] else "-",
+                _ratio(r["ratio"]), _interval(r["low"], r["high"]),
+                "-" if q is None or math.isnan(q) else f"{q:.3f}",
+                f"[{style}]{r['verdict']}[/]" if style else r["verdict"])
+        tables.append(table)
+    return tables
+
+
+def verdict_line(frame, failing: list[dict]) -> str:
+    """The last line: what the comparison decided, and by which rule."""
+    pct = frame.attrs.get("threshold", 0.05) * 100
+    share = frame.attrs.get("min_share", 0.0) * 100
+    units = sorted(set(frame["unit"])) if not frame.empty else []
+    rule = (f"slower = B/A above 1 with q < {1 - frame.attrs.get('level', 0.95):.2f} and more than "
+            f"{pct:g}% slower; groups under {share:g}% of A's time do not count; "
+            f"units: {', '.join(units) or '-'}")
+    if failing:
+        worst = max(failing, key=lambda r: r["ratio"])
+        return (f"verdict: SLOWER ({len(failing)} significantly slower; worst {worst['run']} "
+                f"{_short(worst['group'], 60)} ×{worst['ratio']:.3f})\n  ({rule})")
+    return f"verdict: no significant slowdown above {pct:g}%\n  ({rule})"
