@@ -18,7 +18,10 @@ DUMP_HELP = "the dump file, a --mlir-print-ir-tree-dir folder, or '-' for standa
 _EPILOG = {
     "passes": "example:\n  irtools ir passes dump.txt --changed --pass 'Canonicalizer|CSE' --format csv",
     "diff": "example:\n  irtools ir diff dump.txt 812            # snapshot 812 against the state before its pass\n"
-            "  irtools ir diff dump.txt 700 812 --strip-locs --renumber --side-by-side",
+            "  irtools ir diff dump.txt 700 812 --strip-locs --renumber --side-by-side\n"
+            "  irtools ir diff --across runs/sweep@base runs/sweep@fused @prefill_dispatch_2_matmul_32x128x128_f32\n"
+            "      # one dispatch in two builds: the sources of what does its work in each, and\n"
+            "      # (with --ir-dump) the passes that changed them, side by side",
     "show": "example:\n  irtools ir show dump.txt 812 --symbol @main_dispatch_0_matmul_256x512x512_f32",
     "history": "example:\n  irtools ir history dump.txt @main_dispatch_0_matmul_256x512x512_f32",
     "split": "example:\n  irtools ir split dump.txt -o snapshots/",
@@ -49,10 +52,16 @@ def add_parser(subparsers):
     p.add_argument("--symbol", metavar="NAME", help="only snapshots scoped on @NAME")
     _format(p)
 
-    p = command("diff", "diff two snapshots (by default A against the state before pass A)", _diff)
-    p.add_argument("dump", help=DUMP_HELP)
-    p.add_argument("a", type=count(0), help="snapshot number")
+    p = command("diff", "diff two snapshots (by default A against the state before pass A), "
+                        "or one dispatch across two builds (--across)", _diff)
+    p.add_argument("dump", help=DUMP_HELP + "; with --across, @DISPATCH")
+    p.add_argument("a", type=count(0), nargs="?", help="snapshot number")
     p.add_argument("b", type=count(0), nargs="?", help="second snapshot number")
+    p.add_argument("--across", nargs=2, metavar=("RUN_A", "RUN_B"),
+                   help="diff the executable sources of DISPATCH (named as in either run) and of "
+                        "what the other run pairs with it; RUN may be RUN_DIR@VARIANT")
+    p.add_argument("--target", metavar="BACKEND", help="with --across: the backend (default: the "
+                                                       "first both runs compiled for)")
     p.add_argument("--symbol", metavar="@NAME", help="diff only this function, dispatch or executable")
     p.add_argument("--strip-locs", action="store_true", help="drop loc(...) annotations")
     p.add_argument("--renumber", action="store_true", help="renumber SSA values and blocks")
@@ -160,6 +169,11 @@ def _diff(args):
 
     opts = Options(strip_locs=args.strip_locs, renumber=args.renumber, sort_attrs=args.sort_attrs,
                    context=args.context)
+    if args.across:
+        return _diff_across(args, opts)
+    if args.a is None:
+        raise UsageError("ir diff needs a snapshot number", fix="irtools ir diff DUMP N [M], or "
+                         "irtools ir diff --across RUN_A RUN_B @DISPATCH")
     with _open(args.dump) as dump:
         diff = dump.diff(args.a, args.b, symbol=args.symbol, options=opts)
     console = stdout_console()
@@ -170,6 +184,35 @@ def _diff(args):
     else:
         for line in diff.unified():
             sys.stdout.write(line + "\n")
+    return 0
+
+
+def _diff_across(args, opts):
+    from irtools.experiment.across import across
+    from irtools.render import progress_bar, stdout_console
+    from irtools.render.ir import across_header, across_passes, side_by_side, unified
+
+    if not args.dump.startswith("@") or args.a is not None:
+        raise UsageError(f"with --across, name one dispatch as @NAME (got {args.dump!r}"
+                         f"{' ' + str(args.a) if args.a is not None else ''})",
+                         fix="irtools ir diff --across RUN_A RUN_B @prefill_dispatch_2_matmul_32x128x128_f32")
+    with progress_bar("reading the pass histories") as progress:
+        found = across(args.across[0], args.across[1], args.dump, backend=args.target,
+                       progress=progress)
+    console = stdout_console(**({} if sys.stdout.isatty() else {"width": 240}))
+    console.print(across_header(found), highlight=False)
+    diff = found.diff(opts)
+    if args.side_by_side:
+        console.print(side_by_side(diff))
+    elif sys.stdout.isatty():
+        console.print(unified(diff))
+    else:
+        for line in diff.unified():
+            sys.stdout.write(line + "\n")
+        if diff.same:
+            sys.stdout.write(f"no difference between the sources of {diff.a_label} and {diff.b_label}\n")
+    sys.stdout.flush()
+    console.print(across_passes(found))
     return 0
 
 

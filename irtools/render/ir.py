@@ -91,3 +91,38 @@ def snapshot_text(lines) -> Text:
     for line in lines:
         out.append(line + "\n", style="italic magenta" if _is_elided(line) else None)
     return out
+
+
+def across_header(found) -> str:
+    """What `ir diff --across` compares: the group, how it was paired, the files."""
+    g = found.group
+    lines = [f"@{found.dispatch}: {g.label} (paired by {g.how})" if g.paired else
+             f"@{found.dispatch}: {g.kind} (the other build has nothing that does its work)"]
+    if g.note:
+        lines.append(f"  {g.note}")
+    for side, files in (("A", found.files_a), ("B", found.files_b)):
+        lines.append(f"  {side}: " + (", ".join(str(f) for f in files) or "(no source)"))
+    return "\n".join(lines)
+
+
+def across_passes(found):
+    """The passes that changed the dispatches on each side, aligned by pass name."""
+    if not all(found.dumps):
+        missing = " and ".join(s for s, d in zip(("A", "B"), found.dumps) if d is None)
+        return Text(f"no IR dump for {missing}: rerun `irtools run` with --ir-dump to see the "
+                    f"passes side by side", style="dim")
+    table = Table(title="passes that changed them (A | B)", title_justify="left",
+                  header_style="bold", box=None)
+    for name in ("#A", "pass A", "+/- A", "#B", "pass B", "+/- B"):
+        table.add_column(name, justify="right" if name.startswith(("#", "+")) else "left")
+    for a, b in found.passes():
+        cells = []
+        for r in (a, b):
+            if r is None:
+                cells += ["", "", ""]
+            else:
+                several = f" ({r['dispatches']} dispatches)" if r.get("dispatches", 1) > 1 else ""
+                cells += [str(r["index"]), r["pass"].split("::")[-1] + several,
+                          Text.assemble((f"+{r['added']}", "green"), " ", (f"-{r['removed']}", "red"))]
+        table.add_row(*cells)
+    return table

@@ -25,6 +25,7 @@ HELP = """\
 | | `c` | compare with the other capture or run (deltas), or stop comparing |
 | | `r` | show another run of the run directory |
 | | `p` | the passes of the IR dump |
+| | `x` | compare mode, two builds: the dispatch's sources across them, diffed; `h`: their passes |
 | dispatch | `enter` | diff of the pass picked in the history |
 | | `v` | the IR just after that pass |
 | | `e` | the executable source |

@@ -26,6 +26,7 @@ class HotspotsScreen(BaseScreen):
         Binding("c", "compare", "Compare"),
         Binding("r", "pick_run", "Run"),
         Binding("p", "passes", "Passes"),
+        Binding("x", "across", "Across builds"),
     ]
 
     def __init__(self, session):
@@ -194,6 +195,22 @@ class HotspotsScreen(BaseScreen):
 
     def action_passes(self):
         self.app.action_passes()
+
+    def action_across(self):
+        """The selected dispatch in both builds of compare mode: sources diffed, passes."""
+        from irtools.tui.across import AcrossScreen
+
+        s = self.session
+        runs = (s.a.run, s.b.run if s.b is not None else None)
+        if s.b is None or None in runs:
+            self.notify("across builds needs compare mode (c) on two runs of run directories",
+                        severity="warning")
+            return
+        if self.by != "dispatch" or self.view is None or not len(self.view):
+            self.notify("group by dispatch (g) and select one", severity="warning")
+            return
+        row = self.view.iloc[self.query_one(RowsView).cursor]
+        self.app.push_screen(AcrossScreen(runs[0], runs[1], str(row["name"])))
 
 
 def _delta_cell(delta, fmt) -> Text:

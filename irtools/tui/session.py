@@ -59,6 +59,12 @@ class Session:
             if s.group != a.group and a.run is not None and s.run is not None \
                     and s.run.name == a.run.name:
                 return i
+        # The same run (target, device, function, repeat) of another variant of the build.
+        for i in rest:
+            s = self.sources[i]
+            if a.run is not None and s.run is not None and s.run.key == a.run.key \
+                    and s.run.repeat == a.run.repeat and s.run.variant != a.run.variant:
+                return i
         others = [i for i in rest if self.sources[i].group != a.group]
         return (others or rest or [None])[0]
 
