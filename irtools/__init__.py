@@ -12,7 +12,7 @@ from irtools.errors import IrtoolsError
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING (mypy knows the name), without importing typing
 if TYPE_CHECKING:  # annotations only: nothing below is imported at run time
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from typing import Any, TypeGuard
 
     import pandas as pd
@@ -27,7 +27,8 @@ if TYPE_CHECKING:  # annotations only: nothing below is imported at run time
 
 __version__ = "0.1.0"
 
-__all__ = ["open_trace", "open_run", "open_dump", "run_model", "hotspots", "compare", "export",
+__all__ = ["open_trace", "open_run", "open_dump", "run_model", "hotspots", "compare", "compare_builds",
+           "export",
            "slim_mlir", "slim_report", "as_table", "plot",
            "Trace", "Dump", "RunDir", "IrtoolsError"]
 
@@ -97,7 +98,8 @@ def run_model(model: PathLike, output: PathLike, *, targets: Sequence[str] = ("l
               profile: bool = True, sampling: bool = False, replace: bool = False,
               port: int | None = None, compile_flags: Sequence[str] = (),
               run_flags: Sequence[str] = (), compile_timeout: float = 1800,
-              run_timeout: float = 600,
+              run_timeout: float = 600, variants: Mapping[str, Sequence[str]] | None = None,
+              calls: int | None = None, jobs: int | None = None, ray: str | None = None,
               report: Callable[[str], None] | None = None) -> RunDir:
     """Compile `model` for each target and run each function under Tracy, as `irtools run`;
     returns the run directory written to `output`.
@@ -105,8 +107,12 @@ def run_model(model: PathLike, output: PathLike, *, targets: Sequence[str] = ("l
     targets: backends, optionally with a device: "llvm-cpu", "llvm-cpu@local-sync", "vmvx",
         "vulkan". functions: the functions to run (default: every exported one).
     inputs: "[FUNCTION:]VALUE" in iree-run-module's syntax; other inputs are seeded random
-        (`seed`). repeat: run each function this many times (iree-benchmark-module);
-        benchmark: run under iree-benchmark-module with its own repetitions.
+        (`seed`). repeat: run each function this many times, each a captured process
+        (the variants taking turns); calls: call it this many times in each run
+        (iree-benchmark-module); benchmark: iree-benchmark-module with its own repetitions.
+    variants: {name: extra iree-compile flags}, each a build compiled and run under
+        output/NAME (compare them with `compare_builds`). jobs: compiles at once (default:
+        the usable CPUs); ray: a Ray address to compile on instead ("local" starts one).
     ir_dump: also keep each compile's per-pass IR (`RunInfo.dump()`). profile: record IREE's
         HAL profile (.ireeprof) beside the trace. sampling: let Tracy sample call stacks.
     replace: replace an existing run directory at `output`. port: the Tracy port (default:
@@ -116,11 +122,13 @@ def run_model(model: PathLike, output: PathLike, *, targets: Sequence[str] = ("l
     Not named `run`: that name belongs to the `irtools.run` package.
     """
     from irtools.run.layout import RunDir
-    from irtools.run.runner import Options, parse_targets
+    from irtools.run.runner import Options, Variant, parse_targets
     from irtools.run.runner import run as run_all
 
     options = Options(targets=parse_targets(list(targets)), functions=list(functions),
-                      inputs=list(inputs), seed=seed, repeat=repeat, benchmark=benchmark,
+                      inputs=list(inputs), seed=seed, repeat=repeat, calls=calls,
+                      variants=[Variant(n, tuple(f)) for n, f in (variants or {}).items()],
+                      jobs=jobs, ray=ray, benchmark=benchmark,
                       ir_dump=ir_dump, profile=profile, sampling=sampling, replace=replace,
                       port=port, compile_flags=list(compile_flags), run_flags=list(run_flags),
                       compile_timeout=compile_timeout, run_timeout=run_timeout)
@@ -181,6 +189,29 @@ def compare(a: Trace | PathLike, b: Trace | PathLike, *, by: str = "name",
 
     return compare_traces(a, b, by=by, self_time=self_time, top=top, filter=filter,
                           labels=labels, progress=progress)
+
+
+def compare_builds(a: PathLike, b: PathLike | None = None, *, pair: str = "structure",
+                   threshold: float = 0.05, min_share: float = 0.01,
+                   level: float = 0.95) -> pd.DataFrame:
+    """Two builds of a model dispatch by dispatch, as `irtools compare` on run directories.
+
+    a, b: run directories, or "RUN_DIR@VARIANT" for one variant of `run_model(variants=...)`;
+    without `b`, every variant of `a` against its first. pair: "structure" (what each
+    dispatch computes, from the executable sources) or "name". threshold: the relative
+    change a verdict calls slower or faster (0.05: 5%); min_share: groups holding less of
+    A's time get no verdict; level: of the confidence intervals.
+
+    One row per group of paired dispatches (and a total per run): `pairing` (same, merge
+    2→1, new...), wall per call of each side (`wall_a_ns`, `wall_b_ns`), `ratio` B/A with
+    its interval (`low`, `high`), `p`, `q` (adjusted over all rows) and `verdict`.
+    `attrs["coverage"]` gives the share of each side's time that was paired.
+    """
+    from irtools.experiment.compare import compare_runs, open_side, variant_sides
+
+    pairs = variant_sides(os.fspath(a)) if b is None else \
+        [(open_side(os.fspath(a)), open_side(os.fspath(b)))]
+    return compare_runs(pairs, by=pair, threshold=threshold, min_share=min_share, level=level)
 
 
 def export(trace: Trace | PathLike, output: PathLike | None = None, *, format: str | None = None,

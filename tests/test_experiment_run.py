@@ -134,8 +134,11 @@ def test_compare_variants_and_exit_codes(sweep):
 
 
 def test_compare_api_and_name_pairing(sweep):
+    import irtools
+
     out, _, _ = sweep
-    frame = compare_runs(variant_sides(str(out)), threshold=0.25)
+    frame = irtools.compare_builds(out, threshold=0.25)
+    assert frame.equals(compare_runs(variant_sides(str(out)), threshold=0.25))
     assert set(frame["b"]) == {f"{out}@noop", f"{out}@slow", f"{out}@fused"}
     fused = frame[frame["b"] == f"{out}@fused"]
     assert (fused["paired_a"] == 1.0).all() and (fused["paired_b"] == 1.0).all()
@@ -184,6 +187,7 @@ def test_ray_local_cluster(tiny, tmp_path):
     import ray  # in the test extra: never skipped
 
     import irtools
+    from irtools.run.runner import Options, parse_targets, run
 
     try:
         out = tmp_path / "ray"
@@ -197,8 +201,10 @@ def test_ray_local_cluster(tiny, tmp_path):
         assert all(c["status"] == "ok" for c in manifest["compiles"])
         assert not list(out.glob(".irtools-ray-*"))
         # A worker that cannot see the run directory sends its outputs back.
-        copied = irtools.run_model(tiny, tmp_path / "copied", functions=["decode"], ray="local",
-                                   ray_copy=True, ir_dump=True)
+        options = Options(targets=parse_targets(["llvm-cpu"]), functions=["decode"], ray="local",
+                          ray_copy=True, ir_dump=True)
+        run(tiny, tmp_path / "copied", options)
+        copied = irtools.open_run(tmp_path / "copied")
         manifest = copied.manifest
         assert [c["transfer"] for c in manifest["compiles"]] == ["copied"]
         assert (tmp_path / "copied/llvm-cpu/module.vmfb").is_file()
@@ -207,3 +213,31 @@ def test_ray_local_cluster(tiny, tmp_path):
         assert copied.runs[0].status == "ok"
     finally:
         ray.shutdown()
+
+
+def test_ir_diff_across_the_builds(sweep):
+    out, _, _ = sweep
+    names = [p.name for p in (out / "base/llvm-cpu/sources").iterdir()]
+    assert names
+    code, stdout, err = run_cli("ir", "diff", "--across", f"{out}@base", f"{out}@fused",
+                                "@prefill_dispatch_0_elementwise_broadcast_32x128_i32xf32", "--renumber")
+    assert code == 0, err
+    head = stdout.splitlines()[0]
+    assert head.startswith("@prefill_dispatch_0_elementwise_broadcast_32x128_i32xf32: ")
+    assert "paired by fusion" in head
+    assert f"--- {out}@base: " in stdout and f"+++ {out}@fused: " in stdout
+    assert "no IR dump for A and B" in stdout
+    # Another CPU: the same source but for the target attributes of the variant.
+    code, stdout, err = run_cli("ir", "diff", "--across", f"{out}@base", f"{out}@slow",
+                                "@prefill_dispatch_2_matmul_32x128x128_f32")
+    assert code == 0, err
+    assert "same (paired by source)" in stdout
+    changed = [ln for ln in stdout.splitlines() if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
+    assert len(changed) == 2 and all("hal.executable.variant" in ln for ln in changed)
+    assert 'cpu = "generic"' in changed[1]
+    code, _, err = run_cli("ir", "diff", "--across", f"{out}@base", f"{out}@fused", "@no_such_dispatch_0")
+    assert code == 2 and "no executable source of either build holds @no_such_dispatch_0" in err
+    code, _, err = run_cli("ir", "diff", "--across", f"{out}@base", f"{out}@fused", "prefill", "3")
+    assert code == 2 and "name one dispatch as @NAME" in err
+    code, _, err = run_cli("ir", "diff", str(out / "base/llvm-cpu/sources"))
+    assert code == 2 and "needs a snapshot number" in err
