@@ -165,7 +165,6 @@ def _passes(args):
 def _diff(args):
     from irtools.irdiff.diff import Options
     from irtools.render import stdout_console
-    from irtools.render.ir import side_by_side, unified
 
     opts = Options(strip_locs=args.strip_locs, renumber=args.renumber, sort_attrs=args.sort_attrs,
                    context=args.context)
@@ -176,21 +175,31 @@ def _diff(args):
                          "irtools ir diff --across RUN_A RUN_B @DISPATCH")
     with _open(args.dump) as dump:
         diff = dump.diff(args.a, args.b, symbol=args.symbol, options=opts)
-    console = stdout_console()
-    if args.side_by_side:
+    _print_diff(stdout_console(), diff, args.side_by_side)
+    return 0
+
+
+def _print_diff(console, diff, side: bool, same_note: str | None = None):
+    """Side by side, coloured on a terminal, or plain unified lines for a pipe (then, for
+    a diff with no difference, `same_note` if given)."""
+    from irtools.render.ir import side_by_side, unified
+
+    if side:
         console.print(side_by_side(diff))
     elif sys.stdout.isatty():
         console.print(unified(diff))
     else:
         for line in diff.unified():
             sys.stdout.write(line + "\n")
-    return 0
+        if diff.same and same_note:
+            sys.stdout.write(same_note + "\n")
+    sys.stdout.flush()
 
 
 def _diff_across(args, opts):
     from irtools.experiment.across import across
     from irtools.render import progress_bar, stdout_console
-    from irtools.render.ir import across_header, across_passes, side_by_side, unified
+    from irtools.render.ir import across_header, across_passes
 
     if not args.dump.startswith("@") or args.a is not None:
         raise UsageError(f"with --across, name one dispatch as @NAME (got {args.dump!r}"
@@ -202,16 +211,8 @@ def _diff_across(args, opts):
     console = stdout_console(**({} if sys.stdout.isatty() else {"width": 240}))
     console.print(across_header(found), highlight=False)
     diff = found.diff(opts)
-    if args.side_by_side:
-        console.print(side_by_side(diff))
-    elif sys.stdout.isatty():
-        console.print(unified(diff))
-    else:
-        for line in diff.unified():
-            sys.stdout.write(line + "\n")
-        if diff.same:
-            sys.stdout.write(f"no difference between the sources of {diff.a_label} and {diff.b_label}\n")
-    sys.stdout.flush()
+    _print_diff(console, diff, args.side_by_side,
+                f"no difference between the sources of {diff.a_label} and {diff.b_label}")
     console.print(across_passes(found))
     return 0
 
