@@ -115,6 +115,13 @@ def main():
     if covs:
         print(f"  fused: paired share of time, lowest over runs and sides: min {min(covs):.1%}, "
               f"median {sorted(covs)[len(covs) // 2]:.1%}")
+    for name in ("noop", "slow", "fused"):
+        for run in sorted({run for r in results for run in r[name]["totals"]}):
+            rows = [r[name]["totals"][run] for r in results if run in r[name]["totals"]]
+            ratios = sorted(t["ratio"] for t in rows)
+            verdicts = {v: sum(t["verdict"] == v for t in rows) for v in {t["verdict"] for t in rows}}
+            print(f"  {name} {run}: total B/A median {ratios[len(ratios) // 2]:.3f} "
+                  f"(range {ratios[0]:.3f}-{ratios[-1]:.3f}); verdicts {verdicts}")
     loads = ", ".join(f"{r['load'][0]:.1f}" for r in results)
     print(f"  1-minute load averages at the trials' ends: {loads}")
 

@@ -90,7 +90,7 @@ def test_a_signal_during_a_compile(tmp_path, signum):
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_a_signal_during_a_capture(tmp_path, signum):
     out = tmp_path / "run"
-    proc = start("run", MODELS / "b_mlp3.mlir", "-o", out, "--repeat", "100000", "--top", "0",
+    proc = start("run", MODELS / "b_mlp3.mlir", "-o", out, "--calls", "100000", "--top", "0",
                  "--target", "llvm-cpu@local-sync", cwd=tmp_path)
     wait_for_tool("iree-tracy-capture", str(tmp_path), proc)
     wait_for_tool("iree-benchmark-module", str(tmp_path), proc)
