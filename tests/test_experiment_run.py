@@ -10,8 +10,7 @@ slowdown above 25% is asserted, and the no-op variant is judged against the same
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+import shutil
 
 import pytest
 
@@ -19,7 +18,7 @@ from irtools.experiment.compare import compare_runs, open_side, variant_sides
 from irtools.experiment.fingerprint import fingerprint_folder
 from irtools.experiment.pairing import coverage, pair
 from irtools.run.layout import RunDir
-from tests.conftest import REPO, run_cli
+from tests.helpers import make_llama, run_cli
 
 pytestmark = pytest.mark.iree
 
@@ -31,20 +30,13 @@ REPEAT = 5
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tiny")
-    model = folder / "tiny.mlir"
-    subprocess.run([sys.executable, str(REPO / "examples" / "make_llama.py"), str(model), *TINY],
-                   check=True, capture_output=True)
-    return model
+    return make_llama(tmp_path_factory.mktemp("tiny") / "tiny.mlir", *TINY)
 
 
 @pytest.fixture(scope="module")
 def example(tmp_path_factory):
     """The example model as the README makes it (4 MB, two layers)."""
-    model = tmp_path_factory.mktemp("example") / "llama.mlir"
-    subprocess.run([sys.executable, str(REPO / "examples" / "make_llama.py"), str(model)],
-                   check=True, capture_output=True)
-    return model
+    return make_llama(tmp_path_factory.mktemp("example") / "llama.mlir")
 
 
 @pytest.fixture(scope="module")
@@ -181,6 +173,17 @@ def test_one_build_keeps_the_old_layout(tiny, tmp_path):
     (out / "manifest.json").write_text(json.dumps(manifest))
     old = RunDir.open(out)
     assert old.variants == [None] and old.runs[0].repeat is None and old.runs[0].variant is None
+
+    # One run a side: invocations stand in for repeats, and the table says so.
+    code, stdout, err = run_cli("compare", out, out, "--fail-if-slower", "5")
+    assert code == 0, err
+    assert "invocations stand in for repeats" in " ".join(stdout.split())
+    # Without HAL profiles there is nothing to compare: an error, not a pass.
+    shutil.copytree(out, tmp_path / "bare")
+    for profile in (tmp_path / "bare").rglob("profile.ireeprof"):
+        profile.unlink()
+    code, _, err = run_cli("compare", out, tmp_path / "bare", "--fail-if-slower", "5")
+    assert code == 2 and "no run could be compared" in err and "no HAL profile on B" in err
 
 
 def test_ray_local_cluster(tiny, tmp_path):

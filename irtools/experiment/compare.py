@@ -239,6 +239,10 @@ def compare_runs(pairs: Sequence[tuple[Side, Side]], *, by: str = "structure",
         rows += c.rows
         cover.update({(a.label, b.label, k): v for k, v in c.coverage.items()})
         notes += [f"{b.label}: {n}" for n in c.notes]
+    if not rows:
+        raise UsageError("no run could be compared: " + "; ".join(notes),
+                         fix="compare runs recorded with their HAL profile (irtools run without "
+                             "--no-profile)")
     decide(rows, threshold=threshold, min_share=min_share, alpha=1.0 - level)
     frame = pd.DataFrame(rows, columns=COLUMNS) if rows else pd.DataFrame(columns=COLUMNS)
     frame.attrs.update(coverage=cover, notes=notes, threshold=threshold, min_share=min_share,

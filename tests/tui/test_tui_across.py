@@ -8,7 +8,8 @@ import pytest
 
 from irtools.tui.app import IrtoolsApp
 from irtools.tui.session import open_paths
-from tests.tui.conftest import TINY, irtools_run
+from tests.helpers import irtools_run, make_llama
+from tests.tui.conftest import TINY
 from tests.tui.pilot import settle
 
 pytestmark = pytest.mark.iree
@@ -16,8 +17,6 @@ pytestmark = pytest.mark.iree
 
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory):
-    from tests._iree_tools import make_llama
-
     root = tmp_path_factory.mktemp("tui-sweep")
     make_llama(root / "tiny.mlir", *TINY)
     irtools_run(root, "tiny.mlir", "--function", "prefill", "--variant", "base=", "--variant",
