@@ -13,6 +13,7 @@ import datetime
 import importlib
 import os
 import platform
+import random
 import re
 import shutil
 import subprocess
@@ -511,7 +512,10 @@ class Runner:
 
     def run_all(self, jobs: list[CompileJob]):
         """The captured runs, one at a time: round after round, each round every variant,
-        target and function once, so that a machine whose load drifts slows all alike."""
+        target and function once, so that a machine whose load drifts slows all alike.
+        With repeats, the variants take their turns in a shuffled order each round
+        (seeded by --seed and the round), so that no variant always runs first or
+        always after the same one."""
         plan = []   # (job, targets, signature, functions)
         for job in jobs:
             signature = {}
@@ -524,8 +528,14 @@ class Runner:
             targets = [t for t in self.options.targets if t.backend == job.backend]
             plan.append((job, targets, signature, functions))
         rounds = self.options.repeat or 1
+        by_variant: dict[str | None, list] = {}
+        for step in plan:
+            by_variant.setdefault(step[0].variant, []).append(step)
         for r in range(1, rounds + 1):
-            for job, targets, signature, functions in plan:
+            order = list(by_variant)
+            if self.options.repeat and len(order) > 1:
+                random.Random(f"{self.options.seed}/{r}").shuffle(order)
+            for job, targets, signature, functions in (s for v in order for s in by_variant[v]):
                 for target in targets:
                     for function in functions:
                         self.run_one(target, function, job.entry, signature,
