@@ -240,12 +240,19 @@ class RunDir:
                          path=str(self.root),
                          fix="name one run's folder, e.g. RUN_DIR/llvm-cpu/local-task/prefill")
 
-    def hotspots(self, *, target=None, device=None, function=None, by="dispatch", **options):
-        """The hotspot table of one run (HAL-profile times merged in the dispatch view)."""
+    def hotspots(self, *, target: str | None = None, device: str | None = None,
+                 function: str | None = None, by: str = "dispatch", self_time: bool = False,
+                 sort: str = "total", top: int | None = None, filter: str | None = None,
+                 thread: int | str | None = None, profile: bool = True, progress=None):
+        """The hotspot table of the one traced run matching target, device and function
+        (an error names the choices otherwise). The options are those of
+        `irtools.hotspots`; `profile=True` merges the run's HAL-profile times into the
+        dispatch view, whose rows also name their executable source and IR dump."""
         from irtools.run.report import run_hotspots
 
         return run_hotspots(self.run(target=target, device=device, function=function), by=by,
-                            **options)
+                            self_time=self_time, sort=sort, top=top, filter=filter,
+                            thread=thread, profile=profile, progress=progress)
 
     def run_list(self) -> list[RunInfo]:
         """The traced runs; an error if there are none."""
