@@ -168,11 +168,12 @@ def compare(a: Trace | PathLike, b: Trace | PathLike, *, by: str = "name",
             self_time: bool = False, top: int | None = None, filter: str | None = None,
             labels: tuple[str, str] = ("a", "b"),
             progress: Progress | None = None) -> pd.DataFrame:
-    """The hotspot groups of two captures side by side, as `irtools compare A B`.
+    """The hotspot groups of two captures side by side, as `irtools compare A B --by BY`.
 
     a, b: `Trace`s, `.tracy` paths or run directories. With run directories the runs of the
     same name are paired (or the only run of each side), and columns `a` and `b` come first,
-    naming each row's pair.
+    naming each row's pair. (Given run directories and no `--by`, the command compares the
+    builds dispatch by dispatch, with confidence intervals: that is `compare_builds`.)
     by, self_time, filter: as for `hotspots`. top: keep the N largest differences (per pair).
     labels: the suffixes of the two sides' columns (`total_ns_a`, `total_ns_b`, ...).
 
@@ -181,9 +182,9 @@ def compare(a: Trace | PathLike, b: Trace | PathLike, *, by: str = "name",
     by the size of the difference.
     """
     if _is_run_dir(a) or _is_run_dir(b):
-        from irtools.run.report import compare_runs, stack_runs
+        from irtools.run.report import compare_run_hotspots, stack_runs
 
-        return stack_runs(compare_runs(a, b, by=by, self_time=self_time, top=top, filter=filter,
+        return stack_runs(compare_run_hotspots(a, b, by=by, self_time=self_time, top=top, filter=filter,
                                        labels=labels, progress=progress), ("a", "b"))
     from irtools.trace.compare import compare as compare_traces
 

@@ -112,10 +112,10 @@ def run_experiment(args) -> int:
 def run_dirs(args) -> int:
     from irtools.render import console_width, progress_bar
     from irtools.render.tables import compare_table
-    from irtools.run.report import compare_runs, stack_runs
+    from irtools.run.report import compare_run_hotspots, stack_runs
 
     with progress_bar(f"reading {args.a} and {args.b}") as progress:
-        frames = compare_runs(args.a, args.b, by=args.by, self_time=args.self_time,
+        frames = compare_run_hotspots(args.a, args.b, by=args.by, self_time=args.self_time,
                               top=args.top, filter=args.filter, progress=progress)
     if args.format != "table":
         emit(stack_runs(frames, ("a", "b")), args.format, None)

@@ -112,7 +112,7 @@ def _side(path, *, by, self_time, filter, progress) -> dict:
             for info in RunDir.open(path).run_list()}
 
 
-def compare_runs(a, b, *, by: str = "name", self_time: bool = False, top: int | None = None,
+def compare_run_hotspots(a, b, *, by: str = "name", self_time: bool = False, top: int | None = None,
                  filter: str | None = None, labels=("a", "b"), progress=None) -> list:
     """Compare two run directories (or a run directory and a capture), as `irtools compare`
     does: runs of the same name are paired, or the only run of each side. One table per pair;
