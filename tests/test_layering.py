@@ -98,3 +98,11 @@ def test_a_wrong_import_is_caught():
     found = [t for _, t in imports_in(source, "irtools.trace.probe")]
     assert found == ["irtools.errors", "irtools.render.tables", "irtools.cli", "irtools.trace.hotspots"]
     assert [layer(t) > layer("irtools.trace.probe") for t in found] == [False, True, True, False]
+
+
+def test_docs_architecture_names_every_module():
+    """docs/architecture.md says in a line what each module does: a new module gets its line."""
+    doc = (PACKAGE.parent / "docs" / "architecture.md").read_text()
+    files = [p for p in [*MODULES, *PACKAGE.rglob("*.c")] if p.name != "__init__.py"]
+    missing = [str(p.relative_to(PACKAGE)) for p in files if f"`{p.relative_to(PACKAGE)}`" not in doc]
+    assert not missing, f"add a line for each to docs/architecture.md: {missing}"
