@@ -106,3 +106,50 @@ def test_docs_architecture_names_every_module():
     files = [p for p in [*MODULES, *PACKAGE.rglob("*.c")] if p.name != "__init__.py"]
     missing = [str(p.relative_to(PACKAGE)) for p in files if f"`{p.relative_to(PACKAGE)}`" not in doc]
     assert not missing, f"add a line for each to docs/architecture.md: {missing}"
+
+
+NAMEDTUPLE = {"_asdict", "_replace", "_fields", "_make"}
+
+
+def private_uses(source: str, name: str, *, package: bool = False) -> list[str]:
+    """Uses of another module's `_name`, or of a private module from outside its package."""
+    here = name if package else name.rpartition(".")[0]
+    wrong = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level \
+                and node.module.split(".")[0] == "irtools":
+            parts = node.module.split(".")
+            hidden = [i for i, part in enumerate(parts) if part.startswith("_")]
+            if hidden and not (name + ".").startswith(".".join(parts[:hidden[0]]) + "."):
+                wrong.append(f"line {node.lineno}: from {node.module} (private to its package)")
+            for alias in node.names:
+                private = alias.name.startswith("_") and not alias.name.startswith("__")
+                own_package = node.module == here and _is_module(f"{node.module}.{alias.name}")
+                if private and not own_package:
+                    wrong.append(f"line {node.lineno}: from {node.module} import {alias.name}")
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("_") \
+                and not node.attr.startswith("__") and node.attr not in NAMEDTUPLE:
+            owner = node.value
+            if isinstance(owner, ast.Name) and owner.id in ("self", "cls"):
+                continue
+            if isinstance(owner, ast.Call) and getattr(owner.func, "id", None) == "super":
+                continue
+            wrong.append(f"line {node.lineno}: {ast.unparse(node)}")
+    return wrong
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: module_name(p))
+def test_no_module_uses_another_modules_private_names(path):
+    """A `_name` is private to its module; a module `_x.py` to its package. What is
+    shared is public, so that a reader sees the API a module offers."""
+    wrong = private_uses(path.read_text(), module_name(path), package=path.name == "__init__.py")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_private_use_is_caught():
+    source = ("from irtools.trace import _groups\nfrom irtools.cli._common import emit\n"
+              "from irtools.trace.hotspots import _stats\nimport irtools._io\n"
+              "def f(dump, row):\n    return dump._flags, self._own, row._asdict()\n")
+    assert private_uses(source, "irtools.trace.probe") == [
+        "line 2: from irtools.cli._common (private to its package)",
+        "line 3: from irtools.trace.hotspots import _stats", "line 6: dump._flags"]
