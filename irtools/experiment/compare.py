@@ -127,7 +127,7 @@ def _median(values) -> float:
 
 @dataclass
 class Comparison:
-    """Rows (a DataFrame) and, per matched run, the pairing's coverage."""
+    """Rows (one dict each) and, per matched run, the pairing's coverage."""
 
     rows: list[dict] = field(default_factory=list)
     coverage: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -140,9 +140,8 @@ def compare_sides(a: Side, b: Side, *, by: str = "structure", level: float = 0.9
     keys_a, keys_b = a.by_key(), b.by_key()
     matched = [k for k in keys_a if k in keys_b]
     if not matched:
-        names = lambda keys: ", ".join("/".join(k) for k in keys) or "none"  # noqa: E731
-        raise UsageError(f"{a.label} and {b.label} share no run (A: {names(keys_a)}; "
-                         f"B: {names(keys_b)})", fix="compare runs of the same target and function")
+        raise UsageError(f"{a.label} and {b.label} share no run (A: {_keys(keys_a)}; "
+                         f"B: {_keys(keys_b)})", fix="compare runs of the same target and function")
     with ThreadPoolExecutor(4) as pool:
         for key in matched:
             pa, pb = _prepare(keys_a[key], pool), _prepare(keys_b[key], pool)
@@ -153,6 +152,10 @@ def compare_sides(a: Side, b: Side, *, by: str = "structure", level: float = 0.9
                 continue
             _compare_run(out, a, b, run_name, pa, pb, by, level)
     return out
+
+
+def _keys(keys) -> str:
+    return ", ".join("/".join(k) for k in keys) or "none"
 
 
 def _compare_run(out: Comparison, a: Side, b: Side, run_name: str, pa: _Prepared, pb: _Prepared,

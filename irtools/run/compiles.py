@@ -12,6 +12,7 @@ Captured runs never run here: they stay one at a time, after the compiles.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import socket
@@ -182,9 +183,7 @@ class RayCompiles:
             with self.lock:
                 for ref in self.refs:
                     # Not forced: the task gets KeyboardInterrupt and kills its iree-compile.
-                    try:
-                        self.ray.cancel(ref, force=False)
-                    except Exception:  # noqa: BLE001 - a task that ended cannot be cancelled
-                        pass
+                    with contextlib.suppress(Exception):  # a task that ended cannot be
+                        self.ray.cancel(ref, force=False)  # cancelled: nothing to do
         self.pool.shutdown(wait=True, cancel_futures=cancel)
         (self.out / f".irtools-ray-{self.token}").unlink(missing_ok=True)
