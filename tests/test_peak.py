@@ -73,7 +73,9 @@ def test_two_measurements_agree(capsys):
 
 
 @pytest.mark.iree
-def test_ceilings_are_cached_per_target(monkeypatch):
+def test_ceilings_are_cached_per_target(monkeypatch, tmp_path):
+    # Its own cache: other tests (or `irtools peak`) may have stored full ceilings already.
+    monkeypatch.setenv("IRTOOLS_CACHE", str(tmp_path / "cache"))
     target = parse_target("llvm-cpu@local-sync")
     first = peak.measure(target, force=True, matmul_sizes=(256,), footprints=(256 << 10,))
     assert first.workers == 1 and first.device == "local-sync"
