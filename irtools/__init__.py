@@ -137,23 +137,36 @@ def run_model(model: PathLike, output: PathLike, *, targets: Sequence[str] = ("l
 
 
 def hotspots(trace: Trace | PathLike, *, by: str = "name", self_time: bool = False,
-             sort: str = "total", top: int | None = None, filter: str | None = None,
-             thread: int | str | None = None, progress: Progress | None = None) -> pd.DataFrame:
+             sort: str | None = None, top: int | None = None, filter: str | None = None,
+             thread: int | str | None = None, profile: PathLike | None = None,
+             progress: Progress | None = None) -> pd.DataFrame:
     """Rank the zones of a capture as a DataFrame, as `irtools hotspots`.
 
     trace: a `Trace`, a `.tracy` path, or a run directory (then every traced run, with a
         `run` column first; dispatch views take times from the run's HAL profile).
     by: "name" (the effective name, as Tracy's GUI shows), "srcloc" (source location, as
-        Tracy's csvexport), "dispatch" (IREE dispatches, with their parsed parts) or "op"
-        (dispatch time summed by op kind).
-    self_time: a zone's span less its direct children's. sort: "total", "mean", "count" or
-        "max". top: keep the first N rows. filter: keep groups whose name matches this regular
-        expression. thread: only zones of this thread (id or name).
+        Tracy's csvexport), "dispatch" (one row per IREE dispatch: invocations, wall time,
+        CPU time, parallelism; see below) or "op" (dispatch tile time summed by op kind).
+    self_time: a zone's span less its direct children's. sort: "wall" (the default for
+        dispatches), "cpu", "total" (the default otherwise), "mean", "count" or "max".
+        top: keep the first N rows. filter: keep groups whose name matches this regular
+        expression. thread: only zones of this thread (id or name; not with dispatches).
+    profile: the HAL profile of the same run (.ireeprof, or iree-profile's JSONL), which
+        makes the dispatch view exact.
 
     Times are integer nanoseconds in `*_ns` columns; `share` is the percentage of the
-    capture's length.
+    capture's length. By dispatch: `invocations`; `wall_ns`, the summed spans of its
+    invocations (first tile's start to last tile's end), and their mean, median, p90, min
+    and max; `cpu_ns`, the time of its tiles on all threads; `parallelism` = cpu / wall;
+    `tiles`, workgroups per invocation; `share` of the function's wall time; `timing`,
+    "profile" (exact) or "tracy" (estimated from the zones); `ambiguous`, where concurrent
+    invocations of one executable leave the count a guess.
     """
     if _is_run_dir(trace):
+        if profile is not None:
+            from irtools.errors import UsageError
+
+            raise UsageError("a run directory brings its own HAL profile", fix="drop profile=")
         from irtools.run.report import runs_hotspots
 
         return runs_hotspots(trace, by=by, self_time=self_time, sort=sort, top=top,
@@ -161,7 +174,7 @@ def hotspots(trace: Trace | PathLike, *, by: str = "name", self_time: bool = Fal
     from irtools.trace.hotspots import hotspots as rank
 
     return rank(trace, by=by, self_time=self_time, sort=sort, top=top, filter=filter,
-                thread=thread, progress=progress)
+                thread=thread, profile=profile, progress=progress)
 
 
 def compare(a: Trace | PathLike, b: Trace | PathLike, *, by: str = "name",

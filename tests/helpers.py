@@ -193,3 +193,52 @@ def make_dump(folder: Path, model: str, mode: str, *, tree: bool = False) -> Pat
                            stderr=err, check=True, timeout=600)
         tmp.rename(out)
     return out
+
+
+def iree_profile_groups(profile) -> dict:
+    """The oracle: `iree-profile dispatch --format=jsonl` on a HAL profile, one entry per
+    dispatch name: count (executions), total_ns (summed spans), tile_ns, tiles."""
+    import json
+
+    from irtools import driver
+
+    out = driver.run_tool([tool("iree-profile"), "dispatch", "--format=jsonl", profile]).stdout
+    groups: dict = {}
+    for line in out.splitlines():
+        r = json.loads(line)
+        if r["type"] not in ("host_dispatch_group", "dispatch_group"):
+            continue
+        g = groups.setdefault(r["key"], {"count": 0, "total_ns": 0, "tile_ns": 0, "tiles": 0})
+        g["count"] += r["count"]
+        g["total_ns"] += r["total_ns"]
+        g["tile_ns"] += r.get("total_tile_duration_sum_ns", 0)
+        g["tiles"] += r.get("total_tile_count", 0)
+    return groups
+
+
+def within(a, b, rel=0.01, abs_ns=10_000) -> bool:
+    """Two times agree: within `rel` of the second plus `abs_ns`."""
+    return abs(a - b) <= rel * b + abs_ns
+
+
+def check_against_iree_profile(frame, prof, *, exact: bool) -> list[str]:
+    """Problems of a dispatch table against iree-profile's own aggregates of the same run:
+    invocation counts exact, wall within 1% + 10 µs; CPU time equal to the profile's tile
+    time (`exact`) or, from Tracy zones, within 2% + 10 µs. Rows flagged ambiguous may
+    miscount; they are checked by the tests that hide what resolves them."""
+    oracle = iree_profile_groups(prof)
+    rows = {r["name"]: r for r in frame.to_dict("records")}
+    bad = [f"{name}: missing" for name in oracle if name not in rows]
+    for name, g in oracle.items():
+        r = rows.get(name)
+        if r is None or r.get("ambiguous"):
+            continue
+        if r["invocations"] != g["count"]:
+            bad.append(f"{name}: {r['invocations']} invocations, iree-profile {g['count']}")
+        if not within(r["wall_ns"], g["total_ns"]):
+            bad.append(f"{name}: wall {r['wall_ns']} ns, iree-profile {g['total_ns']} ns")
+        if exact and r["cpu_ns"] != g["tile_ns"]:
+            bad.append(f"{name}: cpu {r['cpu_ns']} ns, iree-profile tiles {g['tile_ns']} ns")
+        if not exact and not within(r["cpu_ns"], g["tile_ns"], rel=0.02):
+            bad.append(f"{name}: zones {r['cpu_ns']} ns, iree-profile tiles {g['tile_ns']} ns")
+    return bad

@@ -11,9 +11,7 @@ import irtools
 from irtools import driver
 from irtools.errors import ToolFailed
 from irtools.run.tracy_capture import capture
-from irtools.trace.hotspots import merge_profile
-from irtools.trace.ireeprof import dispatch_profile
-from tests.helpers import MODELS, tool
+from tests.helpers import MODELS, check_against_iree_profile, iree_profile_groups, tool
 
 pytestmark = pytest.mark.iree  # every test here needs IREE's tools
 
@@ -54,27 +52,34 @@ def _run(tmp_path, vmfb, device, name):
 def test_local_sync_capture_agrees_with_its_profile(tmp_path, modules):
     trace_path, prof = _run(tmp_path, modules["llvm-cpu"], "local-sync", "sync")
     h = irtools.hotspots(trace_path, by="dispatch")
-    p = dispatch_profile(prof)
-    m = h.merge(p, on="name")
-    assert len(m) == len(p) == 4
-    for row in m.itertuples():
-        assert row.count == row.tile_count
-        assert abs(row.total_ns - row.tile_time_ns) <= 0.02 * row.tile_time_ns + 10_000
+    assert len(h) == 4 and set(h["timing"]) == {"tracy"} and not h["ambiguous"].any()
+    assert check_against_iree_profile(h, prof, exact=False) == []
+    # One zone per tile on local-sync: the zones count the workgroups.
+    oracle = iree_profile_groups(prof)
+    assert {r.name: r.tiles for r in h.itertuples()} == {
+        n: g["tiles"] / g["count"] for n, g in oracle.items()}
+    exact = irtools.hotspots(trace_path, by="dispatch", profile=prof)
+    assert set(exact["timing"]) == {"profile"}
+    assert check_against_iree_profile(exact, prof, exact=True) == []
 
 
 def test_local_task_capture_names_its_dispatches(tmp_path, modules):
     trace_path, prof = _run(tmp_path, modules["llvm-cpu"], "local-task", "task")
     h = irtools.hotspots(trace_path, by="dispatch")
-    assert set(h["name"]) == set(dispatch_profile(prof)["name"])
-    assert "warning" not in h.attrs
+    assert "warning" not in h.attrs and not h["ambiguous"].any()
+    assert check_against_iree_profile(h, prof, exact=False) == []
+    exact = irtools.hotspots(trace_path, by="dispatch", profile=prof)
+    assert check_against_iree_profile(exact, prof, exact=True) == []
 
 
 def test_vmvx_capture_is_flagged_and_the_profile_fills_in(tmp_path, modules):
     trace_path, prof = _run(tmp_path, modules["vmvx"], "local-task", "vmvx")
     h = irtools.hotspots(trace_path, by="dispatch")
     assert len(h) == 0 and "carry no dispatch name" in h.attrs["warning"]
-    m = merge_profile(h, dispatch_profile(prof))
-    assert len(m) == 4 and set(m["time_source"]) == {"ireeprof"}
+    exact = irtools.hotspots(trace_path, by="dispatch", profile=prof)
+    assert len(exact) == 4 and set(exact["timing"]) == {"profile"}
+    assert "warning" not in exact.attrs
+    assert check_against_iree_profile(exact, prof, exact=True) == []
 
 
 def test_failing_run_reports_and_leaves_no_process(tmp_path, modules):

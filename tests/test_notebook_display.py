@@ -23,18 +23,19 @@ def test_trace_says_what_it_is(prefill):
 def test_hotspot_table_is_a_dataframe_shown_in_human_units(prefill):
     h = irtools.hotspots(prefill, by="dispatch", top=5)
     assert isinstance(h, pd.DataFrame)
-    assert h["total_ns"].dtype.kind == "i"  # scripts still get integer ns
+    assert h["wall_ns"].dtype.kind == "i"  # scripts still get integer ns
     html = h._repr_html_()
     shown = text_of(html)
     assert "tfm_prefill_llvmcpu_task.tracy, 281.98 ms captured, by dispatch" in shown
     top = h.iloc[0]
     assert top["name"] == "prefill_dispatch_4_attention_4x64x64x64x64"
     assert f"{top['name']} " in shown
-    assert human_ns(top["total_ns"]) in shown and "ms" in human_ns(top["total_ns"])
-    assert f'title="{top["total_ns"]} ns"' in html  # the exact value on hover
-    assert f"{top['share']:.2f}%" in shown
+    assert human_ns(top["wall_ns"]) in shown and "ms" in human_ns(top["wall_ns"])
+    assert f'title="{top["wall_ns"]} ns"' in html  # the exact value on hover
+    assert f"{top['share']:.2f}%" in shown and f"{top['parallelism']:.2f}" in shown
+    assert "Wall: invocation spans" in shown  # which time is which
     # Still a table of its kind after the usual pandas steps.
-    assert "by dispatch" in text_of(h.sort_values("count").head(2)._repr_html_())
+    assert "by dispatch" in text_of(h.sort_values("invocations").head(2)._repr_html_())
 
 
 def test_long_tables_are_cut_with_a_note(prefill):

@@ -49,10 +49,13 @@ def test_hotspot_bars_show_the_slowest_first(prefill):
                    reverse=True)
     assert [name for _, name in ticks] == table["name"].head(5).tolist()  # slowest on top
     widths = sorted((p.get_y(), p.get_width()) for p in ax.patches)
-    assert [w for _, w in widths][::-1] == pytest.approx(table["total_ns"].head(5) / 1e6)
-    assert ax.get_xlabel() == "total (ms)"
-    assert "7.8%" in [t.get_text().strip() for t in ax.texts]
-    assert "0.85%" in [t.get_text().strip() for t in ax.texts]  # small shares keep 2 digits
+    assert [w for _, w in widths][::-1] == pytest.approx(table["wall_ns"].head(5) / 1e6)
+    assert ax.get_xlabel() == "wall (ms)"
+    assert "61.7%" in [t.get_text().strip() for t in ax.texts]
+    ax = plot.hotspot_bars(table, top=8)
+    assert "0.058%" in [t.get_text().strip() for t in ax.texts]  # small shares keep 2 digits
+    ax = plot.hotspot_bars(table, column="cpu_ns")
+    assert ax.get_xlabel() == "cpu (ms)"
     assert ax.get_title(loc="left") == \
         "tfm_prefill_llvmcpu_task.tracy, 281.98 ms captured, by dispatch"
     by_op = plot.hotspot_bars(irtools.hotspots(prefill, by="op"))

@@ -55,6 +55,11 @@ def add_parser(sub):
     p.set_defaults(func=run, by=None)
 
 
+def _total(args) -> str:
+    """What the rows are sorted by: a dispatch's wall time, else the zones' total."""
+    return "wall" if args.by == "dispatch" else "total"
+
+
 def run(args) -> int:
     from irtools.errors import UsageError
     from irtools.experiment.compare import split_spec
@@ -121,7 +126,7 @@ def run_dirs(args) -> int:
         emit(stack_runs(frames, ("a", "b")), args.format, None)
         return 0
     for f in frames:
-        title = f"A = {f.attrs['a']}\nB = {f.attrs['b']}   (by {args.by}, sorted by |Δ total|)"
+        title = f"A = {f.attrs['a']}\nB = {f.attrs['b']}   (by {args.by}, sorted by |Δ {_total(args)}|)"
         emit(f, "table", lambda f, t=title: compare_table(f, title=t, width=console_width()))
     return 0
 
@@ -134,6 +139,6 @@ def run_traces(args) -> int:
     frame = compare(open_trace(args.a, tree=args.self_time),
                     open_trace(args.b, tree=args.self_time), by=args.by,
                     self_time=args.self_time, top=args.top, filter=args.filter)
-    title = f"A = {args.a}\nB = {args.b}   (by {args.by}, sorted by |Δ total|)"
+    title = f"A = {args.a}\nB = {args.b}   (by {args.by}, sorted by |Δ {_total(args)}|)"
     emit(frame, args.format, lambda f: compare_table(f, title=title, width=console_width()))
     return 0

@@ -11,7 +11,9 @@ from irtools.trace import GROUPINGS, SORTS
 EXAMPLE = """\
 examples:
   irtools hotspots trace.tracy                       # zones by name, slowest total first
-  irtools hotspots trace.tracy --by dispatch --top 10
+  irtools hotspots trace.tracy --by dispatch --top 10  # invocations, slowest wall first
+  irtools hotspots trace.tracy --by dispatch --profile run.ireeprof   # exact, from IREE
+  irtools hotspots trace.tracy --by dispatch --sort cpu              # most tile time first
   irtools hotspots trace.tracy --by op               # where the time goes, by op kind
   irtools hotspots trace.tracy --by srcloc --format csv > stats.csv   # as Tracy's csvexport
   irtools hotspots runs/llama --by dispatch        # every run of a run directory
@@ -21,8 +23,8 @@ examples:
 
 def add_grouping_options(p):
     p.add_argument("--by", choices=GROUPINGS, default="name",
-                   help="group zones by effective name (default), source location, "
-                        "IREE dispatch, or dispatch op kind")
+                   help="group zones by effective name (default), source location, IREE "
+                        "dispatch (its invocations, wall and CPU time), or dispatch op kind")
     p.add_argument("--self", dest="self_time", action="store_true",
                    help="use self time (span minus direct children)")
     p.add_argument("--top", type=count(1), metavar="N", help="show the first N rows")
@@ -39,11 +41,13 @@ def add_parser(sub):
                    help="a .tracy capture, or a run directory of `irtools run` (all its runs, "
                         "or one run's folder)")
     add_grouping_options(p)
-    p.add_argument("--sort", choices=SORTS, default="total", help="rank by (default: total)")
+    p.add_argument("--sort", choices=SORTS,
+                   help="rank by (default: wall for --by dispatch, the invocations' summed "
+                        "spans; cpu: their tile time on all threads; total otherwise)")
     p.add_argument("--thread", metavar="TID|NAME", help="only zones of this thread")
     p.add_argument("--profile", metavar="IREEPROF",
-                   help="merge per-dispatch times from IREE's HAL profile (.ireeprof or "
-                        "iree-profile JSONL) into --by dispatch")
+                   help="IREE's HAL profile of the same run (.ireeprof or iree-profile JSONL): "
+                        "exact invocations and wall times for --by dispatch")
     p.set_defaults(func=run)
 
 
@@ -95,17 +99,9 @@ def run_trace(args) -> int:
         refuse_special(args.profile, ProfileError)
     trace = open_trace(args.trace, tree=args.self_time)
     # Plain columns, not a DataFrame: pandas is imported only when needed.
-    frame = rank(trace, by=args.by, self_time=args.self_time, sort=args.sort,
-                 top=None if args.profile else args.top, filter=args.filter,
-                 thread=args.thread, consume=True)
-    if args.profile:
-        from irtools.trace.hotspots import merge_profile
-        from irtools.trace.ireeprof import dispatch_profile
-
-        frame = merge_profile(frame.to_pandas(), dispatch_profile(args.profile))
-        if args.top:
-            frame = frame.head(args.top)
-    if frame.attrs.get("warning") and not args.profile:
+    frame = rank(trace, by=args.by, self_time=args.self_time, sort=args.sort, top=args.top,
+                 filter=args.filter, thread=args.thread, profile=args.profile, consume=True)
+    if frame.attrs.get("warning"):
         stderr_console().print(f"[yellow]note:[/] {frame.attrs['warning']}", highlight=False)
     title = (f"{trace.path}: {trace.zone_count:,} zones, {human_ns(trace.last_time_ns)} "
              f"captured, by {args.by}{' (self time)' if args.self_time else ''}")

@@ -20,7 +20,7 @@ from irtools.units import human_bytes, human_ns
 
 MAX_ROWS = 40
 MAX_ERROR = 160  # characters of a run's error shown in a RunDir's table
-_COUNTS = ("count", "lines", "zones", "added", "removed", "tile_count", "profile_count")
+_COUNTS = ("count", "lines", "zones", "added", "removed", "invocations")
 _STYLE = ("border-collapse:collapse;font-size:12px;font-family:var(--jp-code-font-family,"
           "monospace)")
 _CELL = "padding:1px 8px;border-bottom:1px solid #e8e8e8;"
@@ -57,6 +57,10 @@ def _cell(col: str, value):
         return human_ns(value), f"{value} ns", None
     if col == "share" or col.endswith("_share"):
         return f"{value:.2f}%", None, None
+    if col.startswith("parallelism"):
+        return f"{value:.2f}", None, None
+    if col == "tiles":
+        return f"{value:g}", None, None
     if col.endswith("ratio"):
         return ("new" if math.isinf(value) else f"{value:.2f}x"), None, None
     if col.endswith("bytes"):
@@ -119,6 +123,9 @@ def table_html(frame, *, title: str | None = None, max_rows: int = MAX_ROWS) -> 
                      f"(times in integer ns)")
     if frame.attrs.get("warning"):
         notes.append("note: " + frame.attrs["warning"])
+    notes += [f"note: {n}" for n in frame.attrs.get("notes") or []]
+    if frame.attrs.get("explain"):  # what a dispatch table's times are
+        notes.append(frame.attrs["explain"])
     for note in notes:
         out.append(f'<div style="font-size:11px;color:#666">{html.escape(note)}</div>')
     out.append("</div>")

@@ -73,8 +73,11 @@ def duration_histogram(source, name: str, *, bins: int = 50, log: bool = False, 
     return ax
 
 
-def hotspot_bars(frame, *, top: int = 15, column: str = "total_ns", ax=None):
-    """Horizontal bars of a hotspots table's `column` (total time by default), largest on top."""
+def hotspot_bars(frame, *, top: int = 15, column: str | None = None, ax=None):
+    """Horizontal bars of a hotspots table's `column`, largest on top: by default its total
+    time (the wall time of a dispatch table)."""
+    total = "wall_ns" if "wall_ns" in frame.columns else "total_ns"
+    column = column or total
     if column not in frame.columns:
         raise UsageError(f"the table has no column {column!r}",
                          expected=", ".join(c for c in frame.columns if c.endswith("_ns")))
@@ -87,7 +90,7 @@ def hotspot_bars(frame, *, top: int = 15, column: str = "total_ns", ax=None):
     ax.barh(y, values / scale, color="#4c72b0")
     ax.set_yticks(y, [_short(str(n)) for n in rows[label]], fontsize=8)
     ax.set_xlabel(f"{column.removesuffix('_ns').replace('_', ' ')} ({unit})")
-    if "share" in rows.columns and column == "total_ns":
+    if "share" in rows.columns and column == total:
         for yi, v, share in zip(y, values / scale, rows["share"]):
             if share == share:  # not NaN
                 text = f"{share:.1f}%" if share >= 1 else f"{share:.2g}%"

@@ -27,22 +27,29 @@ def status_table(manifest: dict) -> Table:
 
 def run_summary(root: Path, manifest: dict, *, top: int = 5, frames=None) -> list[dict]:
     """Print the status table and the top dispatches; returns the failed runs."""
-    from irtools.render.tables import hotspot_table
+    from irtools.render.tables import DISPATCH_NOTE, dispatch_view
     from irtools.run.layout import RunDir
     from irtools.run.report import run_hotspots
 
     out = stdout_console()
     out.print(status_table(manifest))
+    shown = False
     if top:
         for info in RunDir.open(root).select(traced=True):
             if info.repeat not in (None, 1):   # the first repeat stands for the others
                 continue
             ready = (frames or {}).get(info.name)
             frame = ready.result() if ready else run_hotspots(info, by="dispatch", top=top)
-            title = (f"\n{info.name}: slowest dispatches ({frame.attrs['zones']:,} zones, "
+            title = (f"\n{info.name}: slowest dispatches by wall time "
+                     f"({frame.attrs['zones']:,} zones, "
                      f"{human_ns(frame.attrs['last_time_ns'])} captured)")
-            out.print(hotspot_table(frame, title=title, width=console_width()))
+            out.print(dispatch_view(frame, title=title, width=console_width(), explain=False))
+            for note in frame.attrs.get("notes") or []:
+                out.print(f"note: {note}", highlight=False, soft_wrap=True)
             out.print(next_steps(info, frame), highlight=False, soft_wrap=True)
+            shown = True
+    if shown:
+        out.print(f"\n{DISPATCH_NOTE}", highlight=False)
     traced = any(r.get("trace") for r in manifest["runs"])
     variants = manifest.get("variants") or []
     hint = f"   (irtools compare {root})" if len(variants) > 1 else \

@@ -76,8 +76,84 @@ def _ratio(ratio) -> str:
     return "new" if math.isinf(ratio) else f"{ratio:.2f}x"
 
 
+def _float(digits):
+    return lambda v: "-" if v is None or v != v else f"{v:.{digits}f}"
+
+
+def _tiles(v) -> str:
+    if v is None or v != v:
+        return "-"
+    return f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}"
+
+
+def from_label(row) -> str:
+    """Where a dispatch row's numbers come from; `?` where its count is a guess."""
+    return str(row["timing"]) + ("?" if row.get("ambiguous") else "")
+
+
+# The dispatch view: (column, header, format, width of its values).
+_DISPATCH = [
+    ("invocations", "Invoc.", _count, 6), ("wall_ns", "Wall", human_ns, 9),
+    ("cpu_ns", "CPU", human_ns, 9), ("parallelism", "Par.", _float(2), 4),
+    ("wall_mean_ns", "Mean", human_ns, 9), ("wall_median_ns", "Median", human_ns, 9),
+    ("wall_p90_ns", "P90", human_ns, 9), ("wall_max_ns", "Max", human_ns, 9),
+    ("tiles", "Tiles", _tiles, 5), ("share", "Share", _share, 7),
+]
+# Left out in this order when the terminal is too narrow.
+_DISPATCH_DROP = ("tiles", "wall_p90_ns", "wall_median_ns", "wall_max_ns", "parallelism",
+                  "wall_mean_ns")
+_DISPATCH_NAME_MIN = 32
+from irtools.trace.dispatch_table import EXPLAIN as DISPATCH_NOTE  # noqa: E402
+
+
+def is_dispatch_frame(frame) -> bool:
+    return "invocations" in frame.columns and "wall_ns" in frame.columns
+
+
+def dispatch_columns(frame) -> list:
+    """The dispatch view's columns as (column, header, format)."""
+    return [("name", "Name", str)] + [(c, h, f) for c, h, f, _ in _DISPATCH] + \
+        [("timing", "From", str)]
+
+
+def dispatch_view(frame, title: str | None = None, width: int | None = None,
+                  explain: bool = True) -> Table:
+    """Dispatches by invocation: wall time (what a caller waits), CPU time, parallelism.
+
+    `explain`: say below the table what the columns mean (and any notes of the table)."""
+    cols = list(_DISPATCH)
+    hidden = []
+    fixed = 8 + 2  # From
+    for drop in (None, *_DISPATCH_DROP):
+        if drop is not None:
+            cols = [c for c in cols if c[0] != drop]
+            hidden.append(next(h for c, h, _, _ in _DISPATCH if c == drop))
+        need = fixed + sum(max(len(h), w) + 2 for _, h, _, w in cols)
+        if not width or width - need >= _DISPATCH_NAME_MIN:
+            break
+    notes = [DISPATCH_NOTE] if explain else []
+    if hidden:
+        notes.append(f"{', '.join(hidden)} hidden to fit the terminal; --format csv has them all")
+    if explain:
+        notes += list(frame.attrs.get("notes") or [])
+    table = Table(title=title, title_justify="left", header_style="bold", box=None,
+                  pad_edge=False, caption="\n".join(notes) or None, caption_justify="left",
+                  collapse_padding=False)
+    table.add_column("Name", no_wrap=True, overflow="ellipsis",
+                     max_width=max(12, width - need) if width else 80)
+    for _col, head, _fmt, w in cols:
+        table.add_column(head, justify="right", no_wrap=True, min_width=max(len(head), w))
+    table.add_column("From", no_wrap=True, min_width=7)
+    for row in frame.itertuples(index=False):
+        r = row._asdict()
+        table.add_row(str(r["name"]), *[fmt(r[c]) for c, _, fmt, _ in cols], from_label(r))
+    return table
+
+
 def hotspot_columns(frame) -> list:
     """All the columns of `hotspot_table` as (column, header, format), for other views."""
+    if is_dispatch_frame(frame):
+        return dispatch_columns(frame)
     cols = [(c, _LABELS[c], str) for c in _hotspot_labels(frame)]
     cols.append(("count", "Count", _count))
     cols += [(c, head, human_ns) for c, head in _TIME_HEADERS]
@@ -87,9 +163,23 @@ def hotspot_columns(frame) -> list:
     return cols
 
 
+def _dispatch_compare(frame, labels) -> list:
+    la, lb = labels
+    return [("name", "Name", str),
+            (f"invocations_{la}", f"Invoc. {la}", _count),
+            (f"invocations_{lb}", f"Invoc. {lb}", _count),
+            (f"wall_ns_{la}", f"Wall {la}", human_ns), (f"wall_ns_{lb}", f"Wall {lb}", human_ns),
+            ("delta_ns", "Δ wall", _delta), ("ratio", "Ratio", _ratio),
+            (f"cpu_ns_{la}", f"CPU {la}", human_ns), (f"cpu_ns_{lb}", f"CPU {lb}", human_ns),
+            (f"parallelism_{la}", f"Par. {la}", _float(2)),
+            (f"parallelism_{lb}", f"Par. {lb}", _float(2))]
+
+
 def compare_columns(frame, labels=("a", "b")) -> list:
     """All the columns of `compare_table` as (column, header, format)."""
     la, lb = labels
+    if f"wall_ns_{la}" in frame.columns:
+        return _dispatch_compare(frame, labels)
     return [(c, _LABELS[c], str) for c in _label_columns(frame)] + [
         (f"count_{la}", f"Count {la}", _count), (f"count_{lb}", f"Count {lb}", _count),
         (f"total_ns_{la}", f"Total {la}", human_ns), (f"total_ns_{lb}", f"Total {lb}", human_ns),
@@ -101,7 +191,10 @@ def hotspot_table(frame, title: str | None = None, width: int | None = None) -> 
     """The default view: reads like Tracy's statistics, in human units.
 
     With a `width`, the least needed time columns are left out until the rest fit.
+    A dispatch table (`by="dispatch"`) shows as `dispatch_view`.
     """
+    if is_dispatch_frame(frame):
+        return dispatch_view(frame, title, width)
     labels = _hotspot_labels(frame)
     # Merged with a HAL profile, a row's times come from Tracy or from the profile.
     extra = ["time_source"] if "time_source" in frame.columns else []
@@ -133,6 +226,8 @@ def hotspot_table(frame, title: str | None = None, width: int | None = None) -> 
 def compare_table(frame, labels=("a", "b"), title: str | None = None,
                   width: int | None = None) -> Table:
     la, lb = labels
+    if f"wall_ns_{la}" in frame.columns:
+        return _dispatch_compare_table(frame, labels, title, width)
     means = not width or width >= 150
     table = Table(title=title, title_justify="left", header_style="bold", box=None,
                   pad_edge=False)
@@ -153,6 +248,37 @@ def compare_table(frame, labels=("a", "b"), title: str | None = None,
             f"[{colour}]{_delta(delta)}[/]" if colour else human_ns(delta),
             _ratio(ratio),
             *([human_ns(r[f"mean_ns_{la}"]), human_ns(r[f"mean_ns_{lb}"])] if means else []))
+    return table
+
+
+def _dispatch_compare_table(frame, labels, title, width) -> Table:
+    """Dispatches of two runs: invocations, wall time (delta and ratio), CPU time."""
+    cols = _dispatch_compare(frame, labels)
+    if width and width < 170:
+        cols = [c for c in cols if not c[0].startswith("parallelism")]
+    if width and width < 130:
+        cols = [c for c in cols if not c[0].startswith("cpu_ns")]
+    if width and width < 100:
+        cols = [c for c in cols if not c[0].startswith("invocations")]
+    table = Table(title=title, title_justify="left", header_style="bold", box=None,
+                  pad_edge=False, caption="Wall: summed invocation spans; CPU: tile time on "
+                  "all threads; Par. = CPU / Wall", caption_justify="left")
+    need = sum(max(len(head), 9) + 2 for col, head, _ in cols if col != "name")
+    for col, head, _ in cols:
+        if col == "name":
+            table.add_column(head, no_wrap=True, overflow="ellipsis",
+                             max_width=max(16, min(60, width - need)) if width else 60)
+        else:
+            table.add_column(head, justify="right", no_wrap=True, min_width=max(len(head), 9))
+    for row in frame.itertuples(index=False):
+        r = row._asdict()
+        cells = []
+        for col, _, fmt in cols:
+            text = fmt(r[col])
+            if col == "delta_ns" and r[col]:
+                text = f"[{'red' if r[col] > 0 else 'green'}]{text}[/]"
+            cells.append(text)
+        table.add_row(*cells)
     return table
 
 

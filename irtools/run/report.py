@@ -1,7 +1,7 @@
 """Hotspots of the runs in a run directory, with HAL-profile times and source links.
 
-In the dispatch view a run's `.ireeprof` is merged in, so dispatches Tracy
-cannot see (vulkan, vmvx on local-task) still get device times, and each
+In the dispatch view a run's `.ireeprof` makes invocations and wall times exact,
+and gives times to dispatches Tracy cannot see (vulkan, vmvx on local-task); each
 dispatch row points to its executable source and to the IR dump that holds its
 pass history.
 """
@@ -24,26 +24,24 @@ if TYPE_CHECKING:  # layout imports this module for RunDir.hotspots
 
 def run_hotspots(run: RunInfo, *, by: str = "name", profile: bool = True, top=None,
                  progress=None, tree: bool = False, **options):
-    """The hotspot table of one run, as `irtools hotspots RUN` shows it."""
-    from irtools.trace.hotspots import hotspots, merge_profile
+    """The hotspot table of one run, as `irtools hotspots RUN` shows it.
+
+    In the dispatch view the run's HAL profile makes invocations and wall times
+    exact (see `trace/dispatch_table.py`)."""
+    from irtools.trace.hotspots import hotspots
     from irtools.trace.model import Trace
 
     trace = Trace.open(run.trace, progress=progress, tree=tree or options.get("self_time", False))
-    if by == "op" and profile and run.profile is not None:
-        by_dispatch = run_hotspots(run, by="dispatch", progress=progress, **options)
-        if (by_dispatch["time_source"] == "ireeprof").any():
-            return _by_op(by_dispatch, top)
-    merge = profile and by == "dispatch" and run.profile is not None
-    frame = hotspots(trace, by=by, top=None if merge else top, **options)
-    if merge:
-        from irtools.trace.ireeprof import dispatch_profile
-
-        frame = merge_profile(frame, dispatch_profile(run.profile))
-        if options.get("filter"):
-            frame = frame[frame["name"].str.contains(options["filter"], regex=True)]
-        if top:
-            frame = frame.head(top)
-        frame = frame.reset_index(drop=True)
+    hal = run.profile if profile else None
+    frame = None
+    if by == "op" and hal is not None:
+        by_dispatch = hotspots(trace, by="dispatch", profile=hal)
+        # Dispatches only the profile saw (vmvx on local-task names no tiles).
+        if ((by_dispatch["timing"] == "profile") & (by_dispatch["zones"] == 0)).any():
+            frame = _by_op(by_dispatch, top)
+    if frame is None:
+        frame = hotspots(trace, by=by, top=top, profile=hal if by == "dispatch" else None,
+                         **options)
     if by == "dispatch":
         frame["source"] = [_str(run.source_of(n)) for n in frame["name"]]
         frame["executable"] = [executable_of(n) for n in frame["name"]]
@@ -59,15 +57,27 @@ def _str(path):
 
 
 def _by_op(dispatches, top):
-    """Sum a dispatch table (with profile rows) by op kind, for `--by op`."""
+    """Tile (CPU) time by op kind from a dispatch table, for `--by op` where Tracy cannot
+    name the tiles (vmvx on local-task) and the HAL profile can."""
     import numpy as np
 
-    frame = (dispatches.groupby("op", as_index=False, sort=False)
-             .agg(count=("count", "sum"), total_ns=("total_ns", "sum"), share=("share", "sum"),
+    d = dispatches.copy()
+    tiles_total = (d["tiles"].fillna(0) * d["invocations"]).round().astype(np.int64)
+    gpu = d["cpu_ns"].isna()  # a GPU's dispatches: device time, counted by invocation
+    tracy = d["timing"] == "tracy"
+    # Tracy's zones where it has them, as `--by op` counts elsewhere; the profile's tiles else.
+    d["count"] = np.where(tracy, d["zones"], np.where(gpu, d["invocations"], tiles_total))
+    d["total"] = np.where(gpu, d["wall_ns"], d["cpu_ns"].fillna(0)).astype(np.int64)
+    d["time_source"] = np.where(tracy, "tracy", "ireeprof")
+    last = dispatches.attrs.get("last_time_ns") or 0
+    frame = (d.groupby("op", as_index=False, sort=False)
+             .agg(count=("count", "sum"), total_ns=("total", "sum"),
                   time_source=("time_source", lambda s: "+".join(sorted(set(s))))))
-    frame["mean_ns"] = (frame["total_ns"] / frame["count"]).round().astype("Int64")
+    frame["mean_ns"] = (frame["total_ns"] / frame["count"].where(frame["count"] > 0)).round() \
+        .astype("Int64")
     for col in ("median_ns", "min_ns", "max_ns", "std_ns", "p90_ns", "p99_ns"):
-        frame[col] = np.nan  # per-call times are not in a HAL profile's aggregates
+        frame[col] = np.nan  # per-tile times are not in a HAL profile
+    frame["share"] = 100.0 * frame["total_ns"] / last if last else np.nan
     frame = frame.sort_values("total_ns", ascending=False, kind="stable").reset_index(drop=True)
     frame = frame[["op", "count", "total_ns", "mean_ns", "median_ns", "min_ns", "max_ns",
                    "std_ns", "p90_ns", "p99_ns", "share", "time_source"]]

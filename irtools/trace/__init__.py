@@ -9,5 +9,5 @@ from collections.abc import Callable
 Progress = Callable[[int, int], object]
 
 GROUPINGS = ("name", "srcloc", "dispatch", "op")
-SORTS = ("total", "mean", "count", "max")
+SORTS = ("wall", "cpu", "total", "mean", "count", "max")
 EXPORT_FORMATS = ("chrome-json", "parquet", "csv")

@@ -263,7 +263,7 @@ def group_stats(trace: Trace, *, by: str = "name", self_time: bool = False,
         keys = g[starts]
         counts = np.diff(np.r_[starts, len(g)]).astype(np.int64)
         del g, t
-    stats = _stats(values, counts, trace.last_time_ns, fast=fast)
+    stats = sorted_stats(values, counts, trace.last_time_ns, fast=fast)
     return keys, keys_of.labels(keys), stats
 
 
@@ -298,8 +298,8 @@ def _group_starts(packed: NDArray[np.uint64]) -> NDArray[np.int64]:
     return np.concatenate(parts)
 
 
-def _stats(values: NDArray[np.int64], counts: NDArray[np.int64], last_time: int,
-           fast: bool = True) -> dict[str, Any]:
+def sorted_stats(values: NDArray[np.int64], counts: NDArray[np.int64], last_time: int,
+                 fast: bool = True) -> dict[str, Any]:
     """Per-group statistics from the group-sorted times."""
     groups = len(counts)
     if groups == 0:
@@ -344,40 +344,68 @@ def _stats(values: NDArray[np.int64], counts: NDArray[np.int64], last_time: int,
     }
 
 
-def hotspots(trace: TraceLike, *, by: str = "name", self_time: bool = False, sort: str = "total",
-             top: int | None = None, filter: str | None = None, thread: int | str | None = None,
+def hotspots(trace: TraceLike, *, by: str = "name", self_time: bool = False,
+             sort: str | None = None, top: int | None = None, filter: str | None = None,
+             thread: int | str | None = None, profile: str | os.PathLike[str] | None = None,
              progress: Progress | None = None) -> pd.DataFrame:
     """Rank the zones of a capture (a `Trace` or a path) as a pandas DataFrame.
 
     `by`: name (effective name, as Tracy's GUI shows), srcloc (as csvexport),
-    dispatch (IREE dispatches only, with their parsed parts), or op (dispatch
-    time summed by op kind). Times are integer nanoseconds in `*_ns` columns;
-    `share` is the percentage of the capture's length. Quantiles interpolate
-    linearly and round to the nanosecond; `std_ns` is the sample deviation.
+    dispatch (one row per IREE dispatch: its invocations, wall and CPU time; see
+    `dispatch_table`), or op (dispatch tile time summed by op kind). Times are
+    integer nanoseconds in `*_ns` columns; `share` is the percentage of the
+    capture's length (for dispatches: of the function's wall time). Quantiles
+    interpolate linearly and round to the nanosecond; `std_ns` is the sample
+    deviation. `profile`: a HAL profile (.ireeprof, or iree-profile JSONL) of the
+    same run, which makes the dispatch view exact.
     """
     return rank(trace, by=by, self_time=self_time, sort=sort, top=top, filter=filter,
-                thread=thread, progress=progress).to_pandas()
+                thread=thread, profile=profile, progress=progress).to_pandas()
 
 
-def rank(trace: TraceLike, *, by: str = "name", self_time: bool = False, sort: str = "total",
-         top: int | None = None, filter: str | None = None, thread: int | str | None = None,
+def compile_filter(filter: str | None) -> re.Pattern[str] | None:
+    if not filter:
+        return None
+    try:
+        return re.compile(filter)
+    except re.error as err:
+        raise UsageError(f"bad --filter regular expression {filter!r}: {err}") from None
+
+
+def _check(sort: str | None, top: int | None) -> None:
+    if sort is not None and sort not in SORTS:
+        raise UsageError(f"unknown sort key {sort!r}", expected=" | ".join(SORTS))
+    if top is not None and top < 1:
+        raise UsageError(f"--top must be at least 1, not {top}")
+
+
+def rank(trace: TraceLike, *, by: str = "name", self_time: bool = False,
+         sort: str | None = None, top: int | None = None, filter: str | None = None,
+         thread: int | str | None = None, profile: str | os.PathLike[str] | None = None,
          progress: Progress | None = None, consume: bool = False) -> Columns:
     """`hotspots` as plain columns (no pandas): what the CLI prints.
 
     `consume=True`: the trace is not used afterwards, and its zone start times
     may be overwritten (see `group_stats`)."""
-    if sort not in SORTS:
-        raise UsageError(f"unknown sort key {sort!r}", expected=" | ".join(SORTS))
-    if top is not None and top < 1:
-        raise UsageError(f"--top must be at least 1, not {top}")
-    pattern = None
-    if filter:
-        try:
-            pattern = re.compile(filter)
-        except re.error as err:
-            raise UsageError(f"bad --filter regular expression {filter!r}: {err}") from None
+    _check(sort, top)
+    if by == "dispatch":
+        if thread is not None:
+            raise UsageError("--thread does not apply to --by dispatch: an invocation spans "
+                             "the worker threads",
+                             fix="use --by name --thread T to see one thread's zones")
+        from irtools.trace.dispatch_table import dispatch_table, sort_dispatches
+
+        trace = Trace.of(trace, progress=progress)
+        return sort_dispatches(dispatch_table(trace, profile=profile, consume=consume),
+                               sort=sort, top=top, filter=filter)
+    if profile is not None:
+        raise UsageError("a HAL profile can only be merged into the dispatch view",
+                         fix="add --by dispatch")
+    # Zones have one time: wall and cpu both rank by their total.
+    key = "total" if sort in (None, "wall", "cpu") else str(sort)
+    pattern = compile_filter(filter)
     trace = Trace.of(trace, progress=progress)
-    warning = vmvx_warning(trace) if by in ("dispatch", "op") else None
+    warning = vmvx_warning(trace) if by == "op" else None
     _keys, labels, stats = group_stats(trace, by=by, self_time=self_time, thread=thread,
                                        consume=consume)
     table = Columns({**labels, **stats}, dict(trace=trace.path, by=by, self_time=self_time,
@@ -385,7 +413,7 @@ def rank(trace: TraceLike, *, by: str = "name", self_time: bool = False, sort: s
     label = table["op" if by == "op" else "name"]
     # Tracy's statistics drop empty rows; ties in the sort key go by name, then key order.
     value = table[{"total": "total_ns", "mean": "mean_ns", "count": "count",
-                   "max": "max_ns"}[sort]].tolist()
+                   "max": "max_ns"}[key]].tolist()
     rows = [i for i, total in enumerate(table["total_ns"].tolist())
             if total > 0 and (pattern is None or pattern.search(label[i]) is not None)]
     rows.sort(key=lambda i: (-value[i], label[i]))
@@ -412,51 +440,16 @@ def vmvx_warning(trace: Trace) -> str | None:
     valid = trace.data.zones.end >= 0
     unnamed = np.isin(names, codes) & valid
     n = int(unnamed.sum())
+    total = int((trace.data.zones.end[unnamed] - trace.data.zones.start[unnamed]).sum())
+    return unnamed_warning(n, total)
+
+
+def unnamed_warning(n: int, total: int) -> str | None:
+    """The note of `vmvx_warning`, for `n` unnamed tile zones lasting `total` ns."""
     if not n:
         return None
-    total = int((trace.data.zones.end[unnamed] - trace.data.zones.start[unnamed]).sum())
     return (f"{n} dispatch executions ({human_ns(total)}) carry no dispatch name in this capture "
             f"(a vmvx module on local-task); Tracy cannot attribute them, and the dispatch "
             f"names on its VM function zones are stale, so they are left out. "
             f"Record a HAL profile (--device_profiling_mode=host-execution) and pass it with "
             f"--profile for per-dispatch times")
-
-
-def merge_profile(frame: pd.DataFrame, profile: pd.DataFrame) -> pd.DataFrame:
-    """Add HAL-profile columns to a `by="dispatch"` table, and rows only the profile has.
-
-    `time_source` says where `count` and `total_ns` come from: `tracy` (zones)
-    or `ireeprof` (the profile's tile times, where Tracy has no such zones, as
-    on vulkan or vmvx).
-    """
-    from irtools.notebook.display import as_table
-
-    if frame.attrs.get("by") != "dispatch":
-        raise UsageError("a HAL profile can only be merged into the dispatch view",
-                         fix="add --by dispatch")
-    attrs = dict(frame.attrs)
-    merged = frame.merge(profile.drop(columns=["timing_source"]), on="name", how="outer")
-    from_profile = merged["count"].isna()
-    merged["time_source"] = np.where(from_profile, "ireeprof", "tracy")
-    # Local devices record tiles (host-execution); GPUs record whole dispatches.
-    tiles = merged["tile_count"].fillna(0) > 0
-    merged.loc[from_profile, "count"] = np.where(tiles, merged["tile_count"],
-                                                 merged["profile_count"])[from_profile]
-    merged.loc[from_profile, "total_ns"] = np.where(tiles, merged["tile_time_ns"],
-                                                    merged["profile_total_ns"])[from_profile]
-    merged.loc[from_profile, "mean_ns"] = (merged["total_ns"] / merged["count"]).round()[from_profile]
-    for col in merged.columns:
-        if col.endswith("_ns") or col in ("count", "profile_count", "tile_count", "ordinal"):
-            merged[col] = merged[col].astype("Int64")
-    parsed = merged["name"].map(parse_dispatch)
-    for col in ("function", "ordinal", "op", "op_kind", "shape", "element_type"):
-        if col in merged:
-            merged[col] = merged[col].where(~from_profile, parsed.map(
-                lambda p, c=col: p[c] if p else None))
-    last = attrs.get("last_time_ns") or 0
-    if last:
-        merged["share"] = merged["share"].where(~from_profile, 100.0 * merged["total_ns"] / last)
-    merged = merged.sort_values("total_ns", ascending=False, kind="stable").reset_index(drop=True)
-    merged = as_table(merged)
-    merged.attrs.update(attrs, profile=True)
-    return merged

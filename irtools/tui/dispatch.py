@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Label, Sparkline, Static
 
-from irtools.render.tables import compare_columns, hotspot_columns
+from irtools.render.tables import compare_columns, from_label, hotspot_columns
 from irtools.tui.base import BaseScreen, Loading
 from irtools.units import human_ns
 
@@ -30,6 +30,9 @@ def stats_table(row: dict, compare: bool) -> Table:
         if col in ("name", "op"):
             continue
         value = row.get(col)
+        if col == "timing":
+            table.add_row(head, from_label(row))
+            continue
         table.add_row(head, "-" if value is None or value != value else fmt(value))
     return table
 
@@ -37,14 +40,16 @@ def stats_table(row: dict, compare: bool) -> Table:
 def histogram(profile, rows=_HIST_ROWS) -> Text:
     """Durations as horizontal bars, a few log-spaced bins per line."""
     if profile is None:
-        return Text("no zones of this name\n", style="dim")
+        return Text("no zones or invocations of this name\n", style="dim")
     hist = profile.hist
     used = np.flatnonzero(hist)
     lo, hi = int(used[0]), int(used[-1]) + 1
     step = max(1, -(-(hi - lo) // rows))
     rows = [(i, min(i + step, hi), int(hist[i:i + step].sum())) for i in range(lo, hi, step)]
     top = max(n for _, _, n in rows) or 1
-    out = Text()
+    unit = getattr(profile, "unit", "zones")
+    what = "wall time per invocation" if unit == "invocations" else "duration per zone"
+    out = Text(f"{int(hist.sum()):,} {unit}, by {what}\n", style="dim")
     for a, b, n in rows:
         low, high = profile.bin_edges(a)[0], profile.bin_edges(b - 1)[1]
         bar = "█" * max(1 if n else 0, round(_BAR * n / top))
@@ -88,7 +93,9 @@ class DispatchScreen(BaseScreen):
         with Horizontal(id="top"):
             yield Static(stats_table(self.row, self.session.b is not None), id="stats")
             yield Static("", id="histogram")
-        yield Label("time spent across the capture" + (" (A above, B below)" if self.session.b else ""),
+        what = ("wall time of its invocations across the run" if self.by == "dispatch"
+                else "time spent across the capture")
+        yield Label(what + (" (A above, B below)" if self.session.b else ""),
                     classes="caption", id="timeline-caption")
         yield Sparkline([], id="timeline")
         yield Sparkline([], id="timeline-b")
@@ -104,8 +111,14 @@ class DispatchScreen(BaseScreen):
 
         b = self.session.b
 
-        def profiles(progress):
-            return [s.trace.profile(name, progress) for s in (a, b) if s is not None]
+        # A dispatch's distribution is of its invocations (wall time), not of its tiles.
+        if self.by == "dispatch":
+            def profiles(progress):
+                return [s.trace.invocation_profile(name, progress) for s in (a, b)
+                        if s is not None]
+        else:
+            def profiles(progress):
+                return [s.trace.profile(name, progress) for s in (a, b) if s is not None]
         self.set_class(b is not None, "-compare")
         self.load(f"distribution of {name}", profiles, self.show_profiles, group="profile")
         if self.dump is None:

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, OptionList, Static
 
-from irtools.render.tables import compare_columns, hotspot_columns
+from irtools.render.tables import compare_columns, from_label, hotspot_columns, is_dispatch_frame
 from irtools.trace.hotspots import GROUPINGS
 from irtools.tui.base import BaseScreen, Loading, SearchBar
 from irtools.tui.rows import Column, RowsView
@@ -106,16 +106,23 @@ class HotspotsScreen(BaseScreen):
         self.view = frame.reset_index(drop=True)
         if self.session.b is not None:
             cols = compare_columns(frame, LABELS)
-        else:  # Share next to Total, where a narrow terminal still shows it
+        else:  # Share next to the total, where a narrow terminal still shows it
             cols = hotspot_columns(frame)
-            cols.insert(next(i for i, c in enumerate(cols) if c[0] == "total_ns") + 1,
+            total = "wall_ns" if is_dispatch_frame(frame) else "total_ns"
+            cols.insert(next(i for i, c in enumerate(cols) if c[0] == total) + 1,
                         cols.pop(next(i for i, c in enumerate(cols) if c[0] == "share")))
-        left = ("name", "op", "src_file", "time_source")
+        left = ("name", "op", "src_file", "time_source", "timing")
         columns = []
         for col, head, fmt in cols:
             mark = (" ▼" if self.sort_reverse else " ▲") if col == self.sort_key else ""
-            get = (lambda r, f=fmt: _delta_cell(r["delta_ns"], f)) if col == "delta_ns" else \
-                (lambda r, c=col, f=fmt: f(r[c]))
+            if col == "delta_ns":
+                def get(r, f=fmt):
+                    return _delta_cell(r["delta_ns"], f)
+            elif col == "timing":  # with a `?` where the count is a guess
+                get = from_label
+            else:
+                def get(r, c=col, f=fmt):
+                    return f(r[c])
             columns.append(Column(head + mark, get, right=col not in left, max_width=70))
         self.columns = [c for c, _, _ in cols]
         table = self.query_one(RowsView)
@@ -129,7 +136,7 @@ class HotspotsScreen(BaseScreen):
             self.sort_reverse = not self.sort_reverse
         else:
             self.sort_key = key
-            self.sort_reverse = key not in ("name", "op", "src_file")
+            self.sort_reverse = key not in ("name", "op", "src_file", "timing")
         self.fill()
 
     def on_rows_view_picked(self, event):

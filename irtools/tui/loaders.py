@@ -25,6 +25,7 @@ class Profile:
     hist: np.ndarray      # zones per log2 bin; bin i covers [2^(i/4), 2^((i+1)/4)) ns
     timeline: np.ndarray  # ns spent per TIMELINE bucket of the capture
     last_time_ns: int
+    unit: str = "zones"   # what `hist` counts: zones, or a dispatch's invocations
 
     def bin_edges(self, i: int) -> tuple[float, float]:
         return 2 ** (i / BINS_PER_OCTAVE), 2 ** ((i + 1) / BINS_PER_OCTAVE)
@@ -54,22 +55,21 @@ class TraceLoader:
                     "version": t.version}
         return cache.cached(self.path, "info", (), read)
 
+    def _profile_key(self) -> tuple:
+        """The HAL profile's identity, so that a new profile misses the cache."""
+        if not self.profile_path:
+            return ()
+        return (os.path.realpath(self.profile_path), cache.version(self.profile_path))
+
     def hotspots(self, by="name", self_time=False, progress=None):
         from irtools.trace.hotspots import hotspots
 
-        def compute():
-            return hotspots(self.trace(progress), by=by, self_time=self_time)
-        frame = cache.cached(self.path, "hotspots", (by, self_time), compute)
-        if self.profile_path and by == "dispatch":
-            from irtools.trace.hotspots import merge_profile
-            from irtools.trace.ireeprof import dispatch_profile
+        profile = self.profile_path if by == "dispatch" else None
 
-            # Keyed by both inputs: the profile's version, and the capture's here.
-            frame = cache.cached(self.profile_path, "merged",
-                                 (os.path.realpath(self.path), cache.version(self.path),
-                                  self_time),
-                                 lambda: merge_profile(frame, dispatch_profile(self.profile_path)))
-        return frame
+        def compute():
+            return hotspots(self.trace(progress), by=by, self_time=self_time, profile=profile)
+        key = (by, self_time, *(self._profile_key() if profile else ()))
+        return cache.cached(self.path, "hotspots", key, compute)
 
     def profiles(self, progress=None) -> dict:
         """Zone name -> Profile, for every name, computed in one pass and cached."""
@@ -78,6 +78,49 @@ class TraceLoader:
 
     def profile(self, name, progress=None) -> Profile | None:
         return self.profiles(progress).get(name)
+
+    def invocation_profiles(self, progress=None) -> dict:
+        """Dispatch name -> Profile of its invocations' wall times (from the HAL profile
+        where there is one, else from the zones)."""
+        def compute():
+            from irtools.trace.invocations import tracy_invocations
+            from irtools.trace.ireeprof import profile_dispatches
+
+            trace = self.trace(progress)
+            found = tracy_invocations(trace)
+            out = invocation_profiles(found, 0, trace.last_time_ns)
+            if self.profile_path:
+                exact = profile_dispatches(self.profile_path)
+                if not isinstance(exact, dict):  # per-execution events, not aggregates
+                    first = int(exact.start.min()) if len(exact) else 0
+                    span = int(exact.end.max()) - first if len(exact) else 0
+                    out.update(invocation_profiles(exact, first, span))
+            return out
+        return cache.cached(self.path, "invocation-profiles",
+                            (BINS_PER_OCTAVE, TIMELINE, *self._profile_key()), compute)
+
+    def invocation_profile(self, name, progress=None) -> Profile | None:
+        return self.invocation_profiles(progress).get(name)
+
+
+def _profile_arrays(group: np.ndarray, dur: np.ndarray, start: np.ndarray, groups: int,
+                    first: int, span: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per group: counts per log2 duration bin, and time per timeline bucket."""
+    nbins = 44 * BINS_PER_OCTAVE
+    b = np.clip((np.log2(np.maximum(dur, 1)) * BINS_PER_OCTAVE).astype(np.int64), 0, nbins - 1)
+    hist = np.bincount(group * nbins + b, minlength=groups * nbins).reshape(groups, nbins)
+    t = np.clip((start - first) * TIMELINE // max(span, 1), 0, TIMELINE - 1)
+    line = np.bincount(group * TIMELINE + t, weights=dur, minlength=groups * TIMELINE)
+    return hist, line.reshape(groups, TIMELINE)
+
+
+def invocation_profiles(inv, first: int, span: int) -> dict:
+    """Dispatch name -> Profile of its invocations' spans; time runs from `first` over `span`."""
+    if not len(inv):
+        return {}
+    hist, line = _profile_arrays(inv.name, inv.wall, inv.start, len(inv.names), first, span)
+    return {name: Profile(hist[i].copy(), line[i].copy(), span, unit="invocations")
+            for i, name in enumerate(inv.names) if hist[i].any()}
 
 
 def name_profiles(trace) -> dict:
@@ -102,16 +145,12 @@ def name_profiles(trace) -> dict:
     keys = np.flatnonzero(counts)
     dense = np.full(domain, -1, np.int64)
     dense[keys] = np.arange(len(keys))
-    hist = np.zeros(len(keys) * nbins, np.int64)
-    line = np.zeros(len(keys) * TIMELINE)
+    hist = np.zeros((len(keys), nbins), np.int64)
+    line = np.zeros((len(keys), TIMELINE))
     for codes, dur, start in parts():
-        g = dense[codes]
-        b = np.clip((np.log2(dur) * BINS_PER_OCTAVE).astype(np.int64), 0, nbins - 1)
-        hist += np.bincount(g * nbins + b, minlength=len(hist))
-        t = np.clip(start * TIMELINE // last, 0, TIMELINE - 1)
-        line += np.bincount(g * TIMELINE + t, weights=dur, minlength=len(line))
-    hist = hist.reshape(len(keys), nbins)
-    line = line.reshape(len(keys), TIMELINE)
+        h, t = _profile_arrays(dense[codes], dur, start, len(keys), 0, last)
+        hist += h
+        line += t
     out = {}
     for i, k in enumerate(keys):
         name = trace.name_of(int(k))

@@ -41,7 +41,7 @@ def test_run_dispatch_history_diff_compare(runs):
         screen = app.screen
         assert isinstance(screen, HotspotsScreen)
         assert screen.session.a.label == "llvm-cpu/local-task/prefill"
-        totals = list(screen.view["total_ns"])
+        totals = list(screen.view["wall_ns"])  # dispatches by wall time
         assert totals == sorted(totals, reverse=True) and len(totals) > 3
         top = screen.view["name"][0]
         assert "_dispatch_" in top
@@ -50,6 +50,10 @@ def test_run_dispatch_history_diff_compare(runs):
         await settle(pilot)
         detail = app.screen
         assert isinstance(detail, DispatchScreen) and detail.group == top
+        # The distribution is of the dispatch's invocations, as many as the row says.
+        shown = str(detail.query_one("#histogram").content)
+        invocations = int(screen.view["invocations"][0])
+        assert f"{invocations:,} invocations, by wall time per invocation" in shown
         assert detail.history, "the top dispatch has a pass history"
         assert detail.query_one("#history", DataTable).row_count == len(detail.history)
         assert "passes changed @" in str(detail.query_one("#history-caption").content)
@@ -75,12 +79,12 @@ def test_run_dispatch_history_diff_compare(runs):
         await settle(pilot)
         assert screen.session.b.label == "llvm-cpu/local-task/decode"
         heads = [c.head for c in screen.query_one(RowsView).columns]
-        assert "Δ total" in heads and "Total A" in heads and "Total B" in heads
+        assert "Δ wall" in heads and "Wall A" in heads and "CPU B" in heads
         title = str(screen.query_one("#title").content)
         assert "A = llvm-cpu/local-task/prefill" in title and "B = llvm-cpu/local-task/decode" in title
         await pilot.press("c")
         await settle(pilot)
-        assert screen.session.b is None and "Δ total" not in str(screen.frame.columns)
+        assert screen.session.b is None and "delta_ns" not in screen.frame.columns
 
     drive([runs / "runs" / "llvm"], script)
 
@@ -94,10 +98,10 @@ def test_two_run_directories_open_in_compare_mode(runs):
         assert s.b is not None and s.a.group == 0 and s.b.group == 1
         assert s.a.run.function == s.b.run.function
         heads = [c.head for c in app.screen.query_one(RowsView).columns]
-        assert "Δ total" in heads
+        assert "Δ wall" in heads
         # Each dispatch of the model ran on both targets.
         frame = app.screen.frame
-        assert (frame["count_A"] > 0).any() and (frame["count_B"] > 0).any()
+        assert (frame["invocations_A"] > 0).any() and (frame["invocations_B"] > 0).any()
 
     drive([runs / "runs" / "llvm", runs / "runs" / "vmvx"], script)
 
