@@ -94,6 +94,10 @@ def main():
     path = str(args.capture)
     cli = f"from irtools.cli import main; main(['hotspots', {path!r}, '--top', '5'])"
     cli_self = f"from irtools.cli import main; main(['hotspots', {path!r}, '--top', '5', '--self'])"
+    # Dispatches by invocation: the zones of the tiles, regions and command buffers picked
+    # in the C grouping pass, then invocations found (trace/invocations.py).
+    cli_dispatch = (f"from irtools.cli import main; "
+                    f"main(['hotspots', {path!r}, '--top', '5', '--by', 'dispatch'])")
     notebook = f"import irtools; irtools.hotspots({path!r}).head(5)"
     startup = "import numpy, rich.table, irtools.cli.hotspots"
     zones_code = f"import irtools; print(irtools.open_trace({path!r}).zone_count)"
@@ -101,8 +105,8 @@ def main():
     # Rounds interleave the anchor and the measured commands, so that a slow
     # moment of the machine hits both.
     rows = {k: [] for k in ("decompress", "decompress_threads", "startup", "cli", "cli_self",
-                            "notebook")}
-    peak = peak_self = 0
+                            "cli_dispatch", "notebook")}
+    peak = peak_self = peak_dispatch = 0
     for _ in range(args.rounds):
         rows["decompress"].append(decompress_only(args.capture, threaded=False)[0])
         rows["decompress_threads"].append(decompress_only(args.capture, threaded=True)[0])
@@ -113,6 +117,9 @@ def main():
         wall, rss, _ = timed_child(cli_self)
         rows["cli_self"].append(wall)
         peak_self = max(peak_self, rss)
+        wall, rss, _ = timed_child(cli_dispatch)
+        rows["cli_dispatch"].append(wall)
+        peak_dispatch = max(peak_dispatch, rss)
         rows["notebook"].append(timed_child(notebook)[0])
     best = {k: min(v) for k, v in rows.items()}
     median = {k: statistics.median(v) for k, v in rows.items()}
@@ -132,9 +139,13 @@ def main():
         "hotspots_self_s": round(best["cli_self"], 3),
         "hotspots_self_median_s": round(median["cli_self"], 3),
         "hotspots_self_over_decompress": round(best["cli_self"] / best["decompress"], 2),
+        "hotspots_dispatch_s": round(best["cli_dispatch"], 3),
+        "hotspots_dispatch_median_s": round(median["cli_dispatch"], 3),
+        "hotspots_dispatch_over_decompress": round(best["cli_dispatch"] / best["decompress"], 2),
         "notebook_hotspots_s": round(best["notebook"], 3),
         "peak_rss_bytes": peak, "peak_rss_bytes_per_zone": round(peak / zones, 1),
         "self_peak_rss_bytes_per_zone": round(peak_self / zones, 1),
+        "dispatch_peak_rss_bytes_per_zone": round(peak_dispatch / zones, 1),
         "load_average_1min": round(os.getloadavg()[0], 1),
     }
     print(json.dumps(result, indent=1))
