@@ -242,12 +242,13 @@ class RunDir:
 
     def hotspots(self, *, target: str | None = None, device: str | None = None,
                  function: str | None = None, by: str = "dispatch", self_time: bool = False,
-                 sort: str = "total", top: int | None = None, filter: str | None = None,
+                 sort: str | None = None, top: int | None = None, filter: str | None = None,
                  thread: int | str | None = None, profile: bool = True, progress=None):
         """The hotspot table of the one traced run matching target, device and function
         (an error names the choices otherwise). The options are those of
-        `irtools.hotspots`; `profile=True` merges the run's HAL-profile times into the
-        dispatch view, whose rows also name their executable source and IR dump."""
+        `irtools.hotspots`; `profile=True` takes the dispatch view's invocations and wall
+        times from the run's HAL profile (exact), and its rows also name their executable
+        source and IR dump."""
         from irtools.run.report import run_hotspots
 
         return run_hotspots(self.run(target=target, device=device, function=function), by=by,
