@@ -72,10 +72,17 @@ def test_local_task_capture_names_its_dispatches(tmp_path, modules):
     assert check_against_iree_profile(exact, prof, exact=True) == []
 
 
-def test_vmvx_capture_is_flagged_and_the_profile_fills_in(tmp_path, modules):
-    trace_path, prof = _run(tmp_path, modules["vmvx"], "local-task", "vmvx")
+@pytest.mark.parametrize("device", ["local-task", "local-sync"])
+def test_vmvx_capture_is_flagged_and_the_profile_fills_in(tmp_path, modules, device):
+    """vmvx names no tiles (local-task) or none at all (local-sync, where only the inline
+    dispatch zone marks an execution): the table says so, and the profile fills it in."""
+    trace_path, prof = _run(tmp_path, modules["vmvx"], device, "vmvx")
     h = irtools.hotspots(trace_path, by="dispatch")
     assert len(h) == 0 and "carry no dispatch name" in h.attrs["warning"]
+    assert irtools.hotspots(trace_path, by="op").attrs["warning"] == h.attrs["warning"]
+    if device == "local-sync":  # one unnamed zone per execution
+        executions = sum(g["count"] for g in iree_profile_groups(prof).values())
+        assert h.attrs["warning"].startswith(f"{executions:,} dispatch zones")
     exact = irtools.hotspots(trace_path, by="dispatch", profile=prof)
     assert len(exact) == 4 and set(exact["timing"]) == {"profile"}
     assert "warning" not in exact.attrs

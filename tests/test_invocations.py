@@ -142,6 +142,14 @@ def test_executions_take_the_recording_of_their_shape():
     assert all(v and not a for *_, a, v in rows)
 
 
+def test_inline_dispatches_without_named_tiles_are_counted_as_unnamed():
+    """vmvx on local-sync: the inline dispatch zone holds only VM zones with stale names."""
+    rows, inv = found((0, INLINE, 100, 200), (0, INLINE, 300, 350),
+                      (0, INLINE, 400, 500), (0, TILE, 410, 490, 1))
+    assert [n for n, *_ in rows] == ["f_dispatch_0_x"]
+    assert inv.unnamed == (2, 150)
+
+
 def test_no_structure_falls_back_to_runs_of_one_name():
     rows, _ = found(
         (0, TILE, 100, 150, 1), (1, TILE, 110, 160, 1), (0, TILE, 170, 200, 2),

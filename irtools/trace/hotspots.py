@@ -43,6 +43,7 @@ TimesOf = Callable[[slice], tuple["NDArray[np.int64]", "NDArray[np.bool_]"]]
 VM_FUNCTION_ZONE = "iree_vm_stack_trace_function_zone_begin"
 NO_NAME, DROP_ALWAYS = -2, -3  # name_key / slot_key markers of _groups.pack
 UNNAMED_TILES = "iree_hal_local_task_dispatch"
+INLINE_DISPATCH = "iree_hal_local_executable_issue_dispatch_inline"
 TIME_BITS = 42  # 73 minutes in ns; longer zones take the slower lexsort path
 TIME_MASK = (1 << TIME_BITS) - 1
 STAT_COLUMNS = ["count", "total_ns", "mean_ns", "median_ns", "min_ns", "max_ns", "std_ns",
@@ -424,10 +425,11 @@ def rank(trace: TraceLike, *, by: str = "name", self_time: bool = False,
 
 
 def vmvx_warning(trace: Trace) -> str | None:
-    """Say plainly when a capture cannot tell its dispatches apart (vmvx on local-task).
+    """Say plainly when a capture cannot tell its dispatches apart (vmvx modules).
 
-    There the tile zones carry the generic name `iree_hal_local_task_dispatch`,
-    and the dispatch names seen on VM function zones are stale: the Tracy server
+    On local-task the tile zones carry the generic name `iree_hal_local_task_dispatch`;
+    on local-sync only the inline dispatch zone marks an execution. In both the
+    dispatch names seen on VM function zones are stale: the Tracy server
     resolves those names through a pointer that the VM reuses for every call on
     a worker, so the first name seen at that address sticks to all later calls
     (each of those zones shows the same pointer as its text). Their times belong
@@ -435,7 +437,12 @@ def vmvx_warning(trace: Trace) -> str | None:
     """
     codes = [i for i, text in enumerate(trace.strings) if text == UNNAMED_TILES]
     if not codes:
-        return None
+        if INLINE_DISPATCH not in trace.strings:
+            return None
+        # local-sync: which inline dispatches hold no named tile takes the nesting.
+        from irtools.trace.invocations import tracy_invocations
+
+        return unnamed_warning(*tracy_invocations(trace).unnamed)
     names = trace.effective_codes()
     valid = trace.data.zones.end >= 0
     unnamed = np.isin(names, codes) & valid
@@ -448,8 +455,8 @@ def unnamed_warning(n: int, total: int) -> str | None:
     """The note of `vmvx_warning`, for `n` unnamed tile zones lasting `total` ns."""
     if not n:
         return None
-    return (f"{n} dispatch executions ({human_ns(total)}) carry no dispatch name in this capture "
-            f"(a vmvx module on local-task); Tracy cannot attribute them, and the dispatch "
+    return (f"{n:,} dispatch zones ({human_ns(total)}) carry no dispatch name in this capture "
+            f"(a vmvx module); Tracy cannot attribute them, and the dispatch "
             f"names on its VM function zones are stale, so they are left out. "
             f"Record a HAL profile (--device_profiling_mode=host-execution) and pass it with "
             f"--profile for per-dispatch times")

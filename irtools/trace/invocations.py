@@ -39,7 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from irtools.trace.dispatch import is_dispatch
-from irtools.trace.hotspots import DROP_ALWAYS, NO_NAME, UNNAMED_TILES, VM_FUNCTION_ZONE
+from irtools.trace.hotspots import DROP_ALWAYS, INLINE_DISPATCH, NO_NAME, UNNAMED_TILES, VM_FUNCTION_ZONE
 from irtools.trace.model import CHUNK, Trace
 from irtools.trace.reader import SrcLocs
 
@@ -50,12 +50,13 @@ Bools = NDArray[np.bool_]
 VM_INVOKE = "iree_vm_invoke"
 
 # Roles of the zones read here (0: none). UNNAMED: tiles of a dispatch with no name
-# (vmvx on local-task), only counted for the note that says so.
+# (vmvx on local-task), only counted for the note that says so (with the inline
+# dispatch zones that hold no named tile: vmvx on local-sync).
 TILE, REGION, INLINE, CB_BEGIN, CB_END, CB_DISPATCH, CB_BARRIER, EXECUTE, INVOKE, UNNAMED = \
     range(1, 11)
 _ROLE_NAMES = {
     "iree_hal_local_task_process_region": REGION,
-    "iree_hal_local_executable_issue_dispatch_inline": INLINE,
+    INLINE_DISPATCH: INLINE,
     "iree_hal_command_buffer_begin": CB_BEGIN,
     "iree_hal_command_buffer_end": CB_END,
     "iree_hal_command_buffer_dispatch": CB_DISPATCH,
@@ -104,7 +105,7 @@ class Invocations(Found):
     source: str = "tracy"          # "tracy" (zones) or "profile" (the HAL profile)
     function_wall_ns: int = 0      # summed top-level iree_vm_invoke spans; 0 if none
     notes: list[str] = field(default_factory=list)
-    unnamed: tuple[int, int] = (0, 0)  # tile zones without a dispatch name: count, ns
+    unnamed: tuple[int, int] = (0, 0)  # zones of dispatches without a name: count, ns
 
     def __len__(self) -> int:
         return len(self.name)
@@ -300,6 +301,10 @@ def find_invocations(zs: Zones, name_of: Callable[[int], str]) -> Invocations:
     inside = (bi >= 0) & (zs.thread[at] == t_thread) & (zs.end[at] >= zs.end[tile])
     kind = np.where(inside, zs.role[at], np.int8(0))
     del at, inside, t_thread
+    # An inline dispatch that holds no named tile ran a vmvx module on local-sync: its
+    # tiles are VM function zones, whose dispatch names are stale.
+    unnamed[np.flatnonzero(zs.role == INLINE)] = True
+    unnamed[bi[kind == INLINE]] = False
 
     parts: list[Found] = []
     notes: list[str] = []
