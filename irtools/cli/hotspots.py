@@ -64,8 +64,23 @@ def run(args) -> int:
     return run_trace(args)
 
 
+# What a dispatch table is ranked by, in its title: which time is which.
+_DISPATCH_SORTS = {"wall": "wall time (invocation spans)", "total": "wall time (invocation spans)",
+                   "cpu": "CPU time (tiles on all threads)", "mean": "mean wall per invocation",
+                   "max": "longest invocation", "count": "invocation count"}
+
+
+def _title(where, zones: int, last_ns: int, args) -> str:
+    from irtools.render import human_ns
+
+    how = f"by {args.by}{' (self time)' if args.self_time else ''}"
+    if args.by == "dispatch":
+        how += f", sorted by {_DISPATCH_SORTS[args.sort or 'wall']}"
+    return f"{where}: {zones:,} zones, {human_ns(last_ns)} captured, {how}"
+
+
 def run_dir(args) -> int:
-    from irtools.render import console_width, human_ns, progress_bar
+    from irtools.render import console_width, progress_bar
     from irtools.render.tables import hotspot_table
     from irtools.run.layout import RunDir
     from irtools.run.report import run_hotspots, stack_runs
@@ -80,15 +95,13 @@ def run_dir(args) -> int:
         emit(stack_runs(frames), args.format, None)
         return 0
     for f in frames:
-        title = (f"{f.attrs['run']}: {f.attrs['zones']:,} zones, "
-                 f"{human_ns(f.attrs['last_time_ns'])} captured, by {args.by}"
-                 f"{' (self time)' if args.self_time else ''}")
+        title = _title(f.attrs['run'], f.attrs['zones'], f.attrs['last_time_ns'], args)
         emit(f, "table", lambda f, t=title: hotspot_table(f, title=t, width=console_width()))
     return 0
 
 
 def run_trace(args) -> int:
-    from irtools.render import console_width, human_ns, stderr_console
+    from irtools.render import console_width, stderr_console
     from irtools.render.tables import hotspot_table
     from irtools.trace.hotspots import rank
 
@@ -103,7 +116,6 @@ def run_trace(args) -> int:
                  filter=args.filter, thread=args.thread, profile=args.profile, consume=True)
     if frame.attrs.get("warning"):
         stderr_console().print(f"[yellow]note:[/] {frame.attrs['warning']}", highlight=False)
-    title = (f"{trace.path}: {trace.zone_count:,} zones, {human_ns(trace.last_time_ns)} "
-             f"captured, by {args.by}{' (self time)' if args.self_time else ''}")
+    title = _title(trace.path, trace.zone_count, trace.last_time_ns, args)
     emit(frame, args.format, lambda f: hotspot_table(f, title=title, width=console_width()))
     return 0
