@@ -192,7 +192,9 @@ def compare(a: Trace | PathLike, b: Trace | PathLike, *, by: str = "name",
 
     Columns: the group's columns, count/total_ns/mean_ns of each side, `delta_ns` (total of
     b less a), `ratio` and `mean_ratio` (b / a; inf when a group is new). Rows are sorted
-    by the size of the difference.
+    by the size of the difference. By dispatch: invocations, wall_ns, wall_mean_ns, cpu_ns
+    and parallelism of each side; `delta_ns`, `ratio` and `mean_ratio` compare wall times,
+    `cpu_delta_ns` and `cpu_ratio` CPU times.
     """
     if _is_run_dir(a) or _is_run_dir(b):
         from irtools.run.report import compare_run_hotspots, stack_runs
@@ -217,8 +219,10 @@ def compare_builds(a: PathLike, b: PathLike | None = None, *, pair: str = "struc
     A's time get no verdict; level: of the confidence intervals.
 
     One row per group of paired dispatches (and a total per run): `pairing` (same, merge
-    2→1, new...), wall per call of each side (`wall_a_ns`, `wall_b_ns`), `ratio` B/A with
-    its interval (`low`, `high`), `p`, `q` (adjusted over all rows) and `verdict`.
+    2→1, new...), wall per call of each side (`wall_a_ns`, `wall_b_ns`: the invocations'
+    summed spans), CPU time per call (`cpu_a_ns`, `cpu_b_ns`: their tiles on all threads)
+    and `parallelism_a`, `parallelism_b`, `ratio` B/A of the walls with its interval
+    (`low`, `high`), `p`, `q` (adjusted over all rows) and `verdict`.
     `attrs["coverage"]` gives the share of each side's time that was paired.
     """
     from irtools.experiment.compare import compare_runs, open_side, variant_sides

@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import shutil
 
+import numpy as np
 import pytest
 
 from irtools.experiment.compare import compare_runs, open_side, variant_sides
 from irtools.experiment.fingerprint import fingerprint_folder
 from irtools.experiment.pairing import coverage, pair
 from irtools.run.layout import RunDir
-from tests.helpers import make_llama, run_cli
+from tests.helpers import iree_profile_groups, make_llama, run_cli
 
 pytestmark = pytest.mark.iree
 
@@ -116,6 +117,7 @@ def test_compare_variants_and_exit_codes(sweep):
         assert f"B = {out}@{name}" in stdout
     assert "paired dispatches hold 100% of A's time" in stdout
     assert "verdict:" in stdout
+    assert "Wall A" in stdout and "CPU B" in stdout and "CPU: their tiles' time" in stdout
 
     code, stdout, stderr = run_cli("compare", f"{out}@base", f"{out}@noop", "--fail-if-slower", "25")
     assert code == 0, stdout + stderr
@@ -144,6 +146,37 @@ def test_compare_api_and_name_pairing(sweep):
     by_name = compare_runs([(open_side(f"{out}@base"), open_side(f"{out}@fused"))], by="name")
     assert (by_name["paired_a"] < 0.5).all()
     assert {"new", "gone"} <= set(by_name["verdict"])
+    # Both pairings carry each side's wall and CPU time per call, as iree-profile gives them.
+    for f in (fused, by_name):
+        assert not check_times_per_call(f, RunDir.open(out), "base", "fused")
+
+
+def check_times_per_call(frame, rd, va, vb) -> list[str]:
+    """Rows whose wall or CPU time per call, or parallelism, is not iree-profile's: per
+    dispatch the median over the repeats of its summed spans (tile times) per call, summed
+    over the group's dispatches."""
+    from irtools.experiment.samples import run_walls
+
+    oracle = {}  # (variant, function) -> [(groups, calls) per repeat]
+    bad = []
+    for row in frame.to_dict("records"):
+        function = row["run"].rsplit("/", 1)[1]
+        for side, variant in (("a", va), ("b", vb)):
+            key = (variant, function)
+            if key not in oracle:
+                runs = rd.select(variant=variant, function=function, traced=True)
+                oracle[key] = [(iree_profile_groups(r.profile), run_walls(r).calls) for r in runs]
+            names = [n for n in row[f"{side}_dispatches"].split(" + ") if n]
+            wall = sum(np.median([g[n]["total_ns"] / c if n in g else 0 for g, c in oracle[key]])
+                       for n in names)
+            cpu = sum(np.median([g[n]["tile_ns"] / c if n in g else 0 for g, c in oracle[key]])
+                      for n in names)
+            mine = (row[f"wall_{side}_ns"], row[f"cpu_{side}_ns"], row[f"parallelism_{side}"])
+            if mine[:2] != pytest.approx((wall, cpu)) or \
+                    (wall and mine[2] != pytest.approx(cpu / wall)):
+                bad.append(f"{row['run']} {row['group']} {side}: {mine}, iree-profile "
+                           f"{wall}, {cpu}")
+    return bad
 
 
 def test_compare_refuses_what_it_cannot_do(sweep, tmp_path):

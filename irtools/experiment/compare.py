@@ -4,7 +4,10 @@ A side is the traced runs of one variant of a run directory (`runs/x`, or
 `runs/x@fast` for its variant `fast`). Runs are matched by target, device and
 function; in each match the dispatches are paired (`pairing.pair`), and each
 paired group gets B/A with a confidence interval (`stats.shift`) over the runs'
-repeats: a repeat's value is the group's summed invocation wall per call. The
+repeats: a repeat's value is the group's summed invocation wall per call. Beside
+it, the group's CPU time per call (its tiles on all workers) and parallelism
+(CPU / wall) on each side, as `irtools hotspots --by dispatch` gives them; the
+verdicts are of wall time, what a caller waits. The
 p-values of all groups and totals of a comparison are adjusted together
 (Benjamini-Hochberg), and a row is `slower` when its change is significant and
 larger than the threshold.
@@ -162,6 +165,8 @@ def _compare_run(out: Comparison, a: Side, b: Side, run_name: str, pa: _Prepared
                  by: str, level: float):
     time_a = {n: _median([w.total([n]) for w in pa.walls]) for n in pa.fps}
     time_b = {n: _median([w.total([n]) for w in pb.walls]) for n in pb.fps}
+    cpu_a = {n: _median([w.cpu_total([n]) for w in pa.walls]) for n in pa.fps}
+    cpu_b = {n: _median([w.cpu_total([n]) for w in pb.walls]) for n in pb.fps}
     count_a = {n: _median([w.per_call(n) for w in pa.walls]) for n in pa.fps}
     count_b = {n: _median([w.per_call(n) for w in pb.walls]) for n in pb.fps}
     groups = pair(pa.fps, pb.fps, by=by, times_a=time_a, times_b=time_b, counts_a=count_a,
@@ -189,12 +194,25 @@ def _compare_run(out: Comparison, a: Side, b: Side, run_name: str, pa: _Prepared
                    invocations_a=sum(count_a.get(n, 0) for n in g.a),
                    invocations_b=sum(count_b.get(n, 0) for n in g.b),
                    wall_a_ns=g.time_a, wall_b_ns=g.time_b,
+                   cpu_a_ns=_sum(cpu_a, g.a), cpu_b_ns=_sum(cpu_b, g.b),
                    share_a=g.time_a / total_a if total_a else math.nan, note=g.note)
+        row.update(parallelism_a=_over(row["cpu_a_ns"], g.time_a),
+                   parallelism_b=_over(row["cpu_b_ns"], g.time_b))
         s = stats.NO_DATA
         if g.paired:
             s = stats.shift(_samples(pa.walls, g.a, unit), _samples(pb.walls, g.b, unit), level=level)
         row.update(ratio=s.ratio, low=s.low, high=s.high, p=s.p, units_a=s.n_a, units_b=s.n_b)
         out.rows.append(row)
+
+
+def _sum(values: dict[str, float], names: Sequence[str]) -> float:
+    """The summed values of these dispatches (NaN if any is unknown)."""
+    return float(sum(values.get(n, 0.0) for n in names))
+
+
+def _over(cpu: float, wall: float) -> float:
+    """Parallelism: CPU time over wall time (NaN without both)."""
+    return cpu / wall if wall > 0 and not math.isnan(cpu) else math.nan
 
 
 def _samples(walls: list[RunWalls], names: Sequence[str], unit: str) -> np.ndarray:
@@ -254,7 +272,8 @@ def compare_runs(pairs: Sequence[tuple[Side, Side]], *, by: str = "structure",
 
 
 COLUMNS = ["a", "b", "run", "group", "pairing", "verdict", "ratio", "low", "high", "p", "q",
-           "wall_a_ns", "wall_b_ns", "invocations_a", "invocations_b", "share_a", "unit", "runs_a",
+           "wall_a_ns", "wall_b_ns", "cpu_a_ns", "cpu_b_ns", "parallelism_a", "parallelism_b",
+           "invocations_a", "invocations_b", "share_a", "unit", "runs_a",
            "runs_b", "units_a", "units_b", "paired_a", "paired_b", "how", "a_dispatches", "b_dispatches",
            "note"]
 

@@ -37,33 +37,45 @@ def experiment_tables(frame, *, width: int | None = None) -> list[Table]:
     cover = frame.attrs.get("coverage", {})
     level = frame.attrs.get("level", 0.95)
     name_width = 48 if not width or width >= 150 else 30
+    cpu = not width or width >= 140  # CPU time is context: it goes first when space is short
     for (a, b, run), rows in frame.groupby(["a", "b", "run"], sort=False):
         ca, cb = cover.get((a, b, run), (math.nan, math.nan))
         title = (f"A = {a}\nB = {b}   {run}: paired dispatches hold {ca:.0%} of A's time and "
                  f"{cb:.0%} of B's (pairing by {frame.attrs.get('by', 'structure')})")
         table = Table(title=title, title_justify="left", header_style="bold", box=None,
-                      pad_edge=False)
+                      pad_edge=False, caption=_caption(cpu), caption_justify="left")
         table.add_column("Dispatches (B's, or A's if gone)", no_wrap=True, max_width=name_width,
                          min_width=12)
         # The numbers keep their width; the names get what is left.
-        for head, just, least in (("Pairing", "left", 13), ("Inv/call A→B", "right", 7),
-                                  ("Wall A", "right", 9), ("Wall B", "right", 9),
-                                  ("B/A", "right", 5), (f"{level:.0%} interval", "right", 11),
-                                  ("q", "right", 5), ("Verdict", "left", 9)):
+        heads = [("Pairing", "left", 13), ("Inv/call A→B", "right", 7), ("Wall A", "right", 9),
+                 ("Wall B", "right", 9)]
+        if cpu:
+            heads += [("CPU A", "right", 9), ("CPU B", "right", 9)]
+        heads += [("B/A", "right", 5), (f"{level:.0%} interval", "right", 11), ("q", "right", 5),
+                  ("Verdict", "left", 9)]
+        for head, just, least in heads:
             table.add_column(head, justify=just, no_wrap=True, min_width=least)
         for r in rows.to_dict("records"):
             style = _VERDICT_STYLE.get(r["verdict"], "")
             q = r["q"]
+            times = [r["wall_a_ns"], r["wall_b_ns"]] + ([r["cpu_a_ns"], r["cpu_b_ns"]] if cpu else [])
             table.add_row(
                 _short(r["group"], name_width), r["pairing"],
                 f"{_count(r['invocations_a'])}→{_count(r['invocations_b'])}",
-                human_ns(r["wall_a_ns"]) if r["wall_a_ns"] else "-",
-                human_ns(r["wall_b_ns"]) if r["wall_b_ns"] else "-",
+                *[human_ns(t) if t and t == t else "-" for t in times],
                 _ratio(r["ratio"]), _interval(r["low"], r["high"]),
                 "-" if q is None or math.isnan(q) else f"{q:.3f}",
                 f"[{style}]{r['verdict']}[/]" if style else r["verdict"])
         tables.append(table)
     return tables
+
+
+def _caption(cpu: bool) -> str:
+    """What the times are."""
+    wall = "Wall: the invocations' summed spans per call (what a caller waits); B/A and verdicts are of wall"
+    if not cpu:
+        return wall + "; CPU time hidden to fit the terminal (--format csv has cpu_a_ns, cpu_b_ns)"
+    return wall + "; CPU: their tiles' time on all threads per call"
 
 
 def verdict_line(frame, failing: list[dict]) -> str:

@@ -124,13 +124,16 @@ def _record(raw: bytes, path: str, number: int, where: str) -> dict[str, Any]:
     return record
 
 
-def profile_dispatches(path: str | os.PathLike[str]) -> Invocations | dict[str, dict[str, Any]]:
+def profile_dispatches(path: str | os.PathLike[str], *,
+                       empty_ok: bool = False) -> Invocations | dict[str, dict[str, Any]]:
     """Every dispatch execution a HAL profile recorded, as `Invocations` (source "profile").
 
     From `iree-profile dispatch --format=jsonl --dispatch_events`: per execution its
     start and end (host time on CPU devices), its workgroup count and the summed
     time of its tiles on all workers (none on a GPU: -1). JSONL without events (the
     aggregate output) gives per-dispatch aggregates instead (see `aggregate_rows`).
+    A profile without any dispatch is an error, unless `empty_ok` (a function that
+    dispatches nothing): then no invocations.
     """
     import numpy as np
 
@@ -160,9 +163,10 @@ def profile_dispatches(path: str | os.PathLike[str]) -> Invocations | dict[str, 
     if not cols["name"]:
         if groups:
             return aggregate_rows(groups)
-        raise ProfileError("the profile has no dispatch records", path=path,
-                           fix="record it with --device_profiling_mode=host-execution "
-                               "(local devices) or dispatch-events (vulkan)")
+        if not empty_ok:
+            raise ProfileError("the profile has no dispatch records", path=path,
+                               fix="record it with --device_profiling_mode=host-execution "
+                                   "(local devices) or dispatch-events (vulkan)")
     arrays = {k: np.asarray(v, np.int64) for k, v in cols.items()}
     order = np.argsort(arrays["start"], kind="stable")
     n = len(order)
