@@ -44,7 +44,13 @@ class Terminal:
             time.sleep(0.2)
 
     def wait_for(self, *texts, timeout=120.0) -> str:
-        """The screen once it shows all of `texts` (parts of it load separately)."""
+        """The screen once it shows all of `texts`.
+
+        Parts of a screen are drawn in separate frames: Textual fills a new screen's
+        footer a refresh or more after the screen itself, and the data loads in a
+        thread. Under load the frames lie hundreds of milliseconds apart, so wait for
+        every text a check needs, not for one and then assert on the rest.
+        """
         deadline = time.monotonic() + timeout
         while True:
             shown = self.screen()
@@ -66,8 +72,8 @@ def test_a_person_walks_through_a_run(runs, irtools_cache):
            "PATH": os.environ["PATH"]}
     term = Terminal([*IRTOOLS, "tui", "runs/llvm"], runs, env)
     try:
-        shown = term.wait_for("Share", "_dispatch_")
-        assert "llvm-cpu/local-task/prefill:" in shown
+        shown = term.wait_for("Share", "_dispatch_", "llvm-cpu/local-task/prefill:",
+                              "g Group by", "c Compare")
         lines = shown.splitlines()
         head = next(i for i, line in enumerate(lines) if line.lstrip().startswith("Name"))
         for word in ("Invoc.", "Wall", "CPU", "Share"):
@@ -77,12 +83,14 @@ def test_a_person_walks_through_a_run(runs, irtools_cache):
         assert "g Group by" in lines[-1] and "c Compare" in lines[-1]
 
         term.keys("Enter")
-        shown = term.wait_for("passes changed @", "█")   # history and histogram
-        assert top in shown and "Median" in shown
+        term.wait_for("passes changed @", "█", "Median", top)   # history, histogram, statistics
 
         term.keys("Enter")
-        # The footer can show before the diff's lines are drawn: wait for all of it.
-        shown = term.wait_for(" hunks, +", "+++ #", "--- #", "s Side by side")
+        shown = term.wait_for(" hunks, +", "--- #", "+++ #", "@@ -", "s Side by side")
+        lines = shown.splitlines()
+        order = [next(i for i, line in enumerate(lines) if line.startswith(mark))
+                 for mark in ("--- #", "+++ #", "@@ -")]
+        assert order == sorted(order), f"a unified diff's header is out of order:\n{shown}"
 
         term.keys("s")
         shown = term.wait_for(" │ ")
@@ -95,8 +103,7 @@ def test_a_person_walks_through_a_run(runs, irtools_cache):
         term.wait_for("g Group by")
         time.sleep(0.5)
         term.keys("c")
-        shown = term.wait_for("Δ wall")
-        assert "A = llvm-cpu/local-task/prefill" in shown and "B = llvm-cpu/local-task/decode" in shown
+        term.wait_for("Δ wall", "A = llvm-cpu/local-task/prefill", "B = llvm-cpu/local-task/decode")
 
         term.keys("?")
         term.wait_for("command palette")
