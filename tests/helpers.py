@@ -224,8 +224,12 @@ def within(a, b, rel=0.01, abs_ns=10_000) -> bool:
 def check_against_iree_profile(frame, prof, *, exact: bool) -> list[str]:
     """Problems of a dispatch table against iree-profile's own aggregates of the same run:
     invocation counts exact, wall within 1% + 10 µs; CPU time equal to the profile's tile
-    time (`exact`) or, from Tracy zones, within 2% + 10 µs. Rows flagged ambiguous may
-    miscount; they are checked by the tests that hide what resolves them."""
+    time (`exact`) or, from Tracy zones, within 2% + 10 µs per invocation. Rows flagged
+    ambiguous may miscount; they are checked by the tests that hide what resolves them.
+
+    Per invocation for the zones: the profile times a dispatch from its issue on, the zones
+    only its tiles, so what runs between (seen up to 9 µs an invocation on CI's machine,
+    CI stop 17) is missing from the estimate, once per invocation."""
     oracle = iree_profile_groups(prof)
     rows = {r["name"]: r for r in frame.to_dict("records")}
     bad = [f"{name}: missing" for name in oracle if name not in rows]
@@ -235,10 +239,11 @@ def check_against_iree_profile(frame, prof, *, exact: bool) -> list[str]:
             continue
         if r["invocations"] != g["count"]:
             bad.append(f"{name}: {r['invocations']} invocations, iree-profile {g['count']}")
-        if not within(r["wall_ns"], g["total_ns"]):
+        slack = 10_000 if exact else 10_000 * max(1, g["count"])
+        if not within(r["wall_ns"], g["total_ns"], abs_ns=slack):
             bad.append(f"{name}: wall {r['wall_ns']} ns, iree-profile {g['total_ns']} ns")
         if exact and r["cpu_ns"] != g["tile_ns"]:
             bad.append(f"{name}: cpu {r['cpu_ns']} ns, iree-profile tiles {g['tile_ns']} ns")
-        if not exact and not within(r["cpu_ns"], g["tile_ns"], rel=0.02):
+        if not exact and not within(r["cpu_ns"], g["tile_ns"], rel=0.02, abs_ns=slack):
             bad.append(f"{name}: zones {r['cpu_ns']} ns, iree-profile tiles {g['tile_ns']} ns")
     return bad
