@@ -18,3 +18,11 @@ def profile_times(profile) -> pd.DataFrame:
     frame = pd.DataFrame([{"name": r["key"], "invocations": r["count"], "wall_ns": r["total_ns"]}
                           for r in rows if r.get("type") in ("host_dispatch_group", "dispatch_group")])
     return frame.sort_values("wall_ns", ascending=False, ignore_index=True)
+
+
+def profile_events(profile) -> list[dict]:
+    """Every dispatch execution of a HAL profile (`iree-profile dispatch --dispatch_events`)."""
+    text = subprocess.run([tool("iree-profile"), "dispatch", "--format=jsonl", "--dispatch_events",
+                           str(profile)], check=True, capture_output=True, text=True).stdout
+    return [r for r in map(json.loads, text.splitlines())
+            if r.get("type") in ("host_dispatch_event", "dispatch_event")]

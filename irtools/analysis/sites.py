@@ -30,6 +30,7 @@ class Site:
     function: str       # the exported function that runs it ("prefill")
     dispatch: str       # the export it runs ("prefill_dispatch_2_matmul_32x128x128_f32")
     loc: str            # the printed location of the call
+    index: int = 0      # its place in the listing, in program order
 
 
 _RODATA = re.compile(r'^\s*vm\.rodata \w+ @([\w$.-]+)\b.*?"((?:[^"\\]|\\.)*)"')
@@ -74,7 +75,7 @@ def read_sites(listing) -> list[Site]:
         if m:
             loc = _LOC.search(line)
             sites.append(Site(function, lookups.get(m.group(1), ""),
-                              f"loc({loc.group(1)})" if loc else "loc(unknown)"))
+                              f"loc({loc.group(1)})" if loc else "loc(unknown)", len(sites)))
     return sites
 
 

@@ -124,6 +124,19 @@ def _record(raw: bytes, path: str, number: int, where: str) -> dict[str, Any]:
     return record
 
 
+def is_execution(record: dict[str, Any]) -> bool:
+    """A dispatch execution the profile timed (not a group, not one it marked invalid)."""
+    return record.get("type") in EVENT_TYPES and record.get("valid") is not False
+
+
+def dispatch_events(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
+    """The dispatch executions of a profile as records, in the file's order: the
+    ones `profile_dispatches` times, with their command buffer and command index."""
+    for _, r in records(path):
+        if is_execution(r):
+            yield r
+
+
 def profile_dispatches(path: str | os.PathLike[str], *,
                        empty_ok: bool = False) -> Invocations | dict[str, dict[str, Any]]:
     """Every dispatch execution a HAL profile recorded, as `Invocations` (source "profile").
@@ -148,7 +161,7 @@ def profile_dispatches(path: str | os.PathLike[str], *,
         if kind in GROUP_TYPES:
             groups.append(r)
             continue
-        if kind not in EVENT_TYPES or r.get("valid") is False:
+        if not is_execution(r):
             continue
         duration = r.get("duration_ns", 0)
         start = r["start_host_time_ns"] if "start_host_time_ns" in r else r.get("start_tick", 0)
