@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # annotations only: nothing below is imported at run time
 
     import pandas as pd
 
+    from irtools.analysis.peak import Ceilings
     from irtools.irdiff.dump import Dump
     from irtools.run.layout import RunDir
     from irtools.slim.rewrite import SlimResult
@@ -28,8 +29,7 @@ if TYPE_CHECKING:  # annotations only: nothing below is imported at run time
 __version__ = "0.1.0"
 
 __all__ = ["open_trace", "open_run", "open_dump", "run_model", "hotspots", "compare", "compare_builds",
-           "export",
-           "slim_mlir", "slim_report", "as_table", "plot",
+           "export", "slim_mlir", "slim_report", "peak", "as_table", "plot",
            "Trace", "Dump", "RunDir", "IrtoolsError"]
 
 # Names loaded on first use: (module, attribute), or (module, None) for the module itself.
@@ -262,3 +262,12 @@ def slim_report(input: PathLike, *, min_bytes: int = 1024,
     from irtools.slim import report
 
     return report(input, min_bytes=min_bytes, progress=progress)
+
+
+def peak(target: str = "llvm-cpu", *, workers: int | None = None, force: bool = False) -> Ceilings:
+    """The compute and memory ceilings of `target` on this machine, as `irtools peak`
+    measures them (read from the cache unless `force`). `RunDir.explain()` uses them."""
+    from irtools.analysis.peak import measure
+    from irtools.run.targets import parse_target
+
+    return measure(parse_target(target), workers=workers, force=force)

@@ -1,7 +1,8 @@
-"""Real runs explained: codegen dumps kept by `irtools run`, measured ceilings, % of ceiling.
+"""Real runs explained: codegen dumps kept by `irtools run`, measured ceilings, % of ceiling,
+`hotspots --explain` and `--by layer`.
 
 The ceilings are measured once per test session (the full kernel set of
-`irtools peak`, about a minute on a busy 2-core machine); the runs are real
+`irtools peak`, one to two minutes on a busy 2-core machine); the runs are real
 `irtools run` captures of the fixtures and the example model.
 """
 
@@ -16,9 +17,9 @@ from irtools.analysis import peak
 from irtools.analysis.explain import explain
 from irtools.analysis.roofline import check
 from irtools.run.layout import RunDir
+from irtools.run.report import run_hotspots
 from irtools.run.targets import parse_target
-from tests._roofline import profile_times
-from tests.helpers import MODELS, REPO, run_cli
+from tests.helpers import MODELS, REPO, make_llama, run_cli
 
 pytestmark = pytest.mark.iree
 
@@ -33,8 +34,9 @@ def ceilings():
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("explain")
     out = {}
+    llama = make_llama(root / "llama.mlir")
     for model in (MODELS / "c_tfm_ext.mlir", MODELS / "a_mm_elem.mlir",
-                  REPO / "tests" / "models" / "conv_bmm.mlir"):
+                  REPO / "tests" / "models" / "conv_bmm.mlir", llama):
         code, _, err = run_cli("run", model, "-o", root / model.stem, "--target", "llvm-cpu",
                                "--target", "llvm-cpu@local-sync", "--top", "0")
         assert code == 0, err
@@ -59,17 +61,16 @@ def test_no_dispatch_exceeds_its_ceiling(runs, ceilings):
     for rundir in runs.values():
         for run in rundir.select(traced=True):
             c = ceilings["llvm-cpu" if run.device == "local-task" else "llvm-cpu@local-sync"]
-            frame = explain(run, profile_times(run.profile), ceilings=c)
+            frame = explain(run, run_hotspots(run, by="dispatch"), ceilings=c)
             assert check(frame) == [], run.name
             pct = [p for p in frame["pct_of_ceiling"] if p is not None and not math.isnan(p)]
             assert len(pct) == len(frame), frame[["name", "work_note"]]
             seen += len(pct)
-    assert seen > 40
+    assert seen > 80
 
 
 def test_explain_reads_the_cached_ceilings_of_the_run_device(runs, ceilings):
-    run = runs["a_mm_elem"].run(device="local-sync", function="main")
-    frame = explain(run, profile_times(run.profile))
+    frame = runs["a_mm_elem"].explain(device="local-sync", function="main")
     c = frame.attrs["ceilings"]
     assert c is not None and c.device == "local-sync" and c.workers == 1
     top = frame.iloc[0]
@@ -85,3 +86,49 @@ def test_peak_cli_prints_the_cached_ceilings(ceilings):
     assert peak.Ceilings.from_json(data) == ceilings["llvm-cpu"]
     code, out, _ = run_cli("peak", "--target", "llvm-cpu@local-sync")
     assert code == 0 and "GFLOP/s" in out and "local-sync" in out
+
+
+def test_hotspots_explain(runs, ceilings):
+    root = runs["llama"].root
+    code, out, err = run_cli("hotspots", root / "llvm-cpu/local-task/prefill", "--by", "dispatch",
+                             "--explain", "--top", "4")
+    assert code == 0, err
+    assert "dispatches explained" in out and "%ceil" in out and "GFLOP/s" in out
+    assert "from     model.layers." in out and "codegen  " in out and "tiles    linalg.matmul" in out
+    code, out, err = run_cli("hotspots", root, "--by", "dispatch", "--explain", "--format", "csv")
+    assert code == 0, err
+    header = out.splitlines()[0].split(",")
+    for col in ("run", "flops", "bytes", "intensity", "gflops", "gbps", "bound", "pct_of_ceiling",
+                "pipeline", "vector_fma", "origins", "tile_sizes"):
+        assert col in header, col
+
+
+def test_hotspots_by_layer(runs):
+    root = runs["llama"].root
+    code, out, err = run_cli("hotspots", root / "llvm-cpu/local-task/prefill", "--by", "layer",
+                             "--depth", "3", "--format", "json")
+    assert code == 0, err
+    rows = json.loads(out)
+    layers = {r["layer"]: r for r in rows}
+    assert {"model.layers.0", "model.layers.1", "lm_head", "model.embed_tokens"} <= set(layers)
+    table = run_hotspots(runs["llama"].run(device="local-task", function="prefill"), by="dispatch")
+    assert sum(r["wall_ns"] for r in rows) == pytest.approx(table["wall_ns"].sum())
+    code, out, _ = run_cli("hotspots", root, "--by", "layer", "--top", "3")
+    assert code == 0 and out.count("\nLayer ") == 4  # prefill and decode on 2 devices
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--by", "name", "--explain"], "--explain explains dispatches"),
+    (["--by", "dispatch", "--depth", "2"], "--depth cuts layer names"),
+    (["--by", "layer", "--self"], "--self does not apply"),
+])
+def test_layer_and_explain_options_that_cannot_work(runs, args, message):
+    code, _, err = run_cli("hotspots", runs["a_mm_elem"].root, *args)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_layers_need_a_run_directory():
+    from tests.helpers import TRACY
+
+    code, _, err = run_cli("hotspots", TRACY / "matmul_llvmcpu_task.tracy", "--by", "layer")
+    assert code == 2 and "needs the executable sources a run directory keeps" in err

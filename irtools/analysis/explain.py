@@ -12,7 +12,7 @@ from __future__ import annotations
 from irtools.analysis import roofline
 from irtools.analysis.layers import layer_table
 
-FACT_COLUMNS = ["pipeline", "ukernels", "vector_bits", "vector_fma", "scalar_fma",
+FACT_COLUMNS = ["origins", "pipeline", "ukernels", "vector_bits", "vector_fma", "scalar_fma",
                 "vector_arith", "scalar_arith", "tile_sizes"]
 
 
@@ -52,6 +52,25 @@ def run_sites(run) -> dict:
     return sites_by_dispatch(run.listing, run.function) if run.listing is not None else {}
 
 
+def run_site_weights(run, sites) -> dict:
+    """Each dispatch site's executions' time, from the run's HAL profile ({} without
+    one): how a dispatch's time in the dispatch table divides among its sites.
+
+    Cached by the profile's size and mtime: a long run's profile holds millions of events."""
+    from irtools import cache
+    from irtools.analysis.layers import site_weights
+
+    if run.profile is None or not sites:
+        return {}
+
+    def compute():
+        from irtools.trace.ireeprof import dispatch_events
+
+        return site_weights(dispatch_events(run.profile), sites)
+
+    return cache.cached(run.profile, "site-weights", (str(run.listing), run.function), compute)
+
+
 def explain(run, frame, *, ceilings=..., progress=None):
     """Add work, roofline and codegen columns to a run's dispatch table.
 
@@ -66,13 +85,29 @@ def explain(run, frame, *, ceilings=..., progress=None):
     works = run_works(run, progress)
     frame = roofline.add_roofline(frame, works, ceilings)
     facts = codegen_facts(run.configs, run.intermediates, names=list(frame["name"]))
-    rows = [_fact_row(facts.get(n)) for n in frame["name"]]
+    sites = run_sites(run)
+    weights = run_site_weights(run, sites)
+    rows = [{**_fact_row(facts.get(n)),
+             "origins": origins_text(works.get(n), sites.get(n), weights.get(n))}
+            for n in frame["name"]]
     for col in FACT_COLUMNS:
         frame[col] = [r[col] for r in rows]
     frame.attrs.update(explained=True, ceilings=ceilings,
                        peak_command=None if ceilings is not None else peak_command(run),
                        has_sources=bool(works), has_codegen=bool(facts))
     return frame
+
+
+def origins_text(work, sites, weights=None, most: int = 6) -> str | None:
+    """`model.layers.0.self_attn.q_proj 17%; ...`: where a dispatch's time goes."""
+    from irtools.analysis.layers import NO_SOURCE, dispatch_shares
+
+    shares = dispatch_shares(work, None, sites, weights)
+    if list(shares) == [NO_SOURCE]:
+        return None
+    ranked = sorted(shares.items(), key=lambda kv: -kv[1])
+    text = "; ".join(f"{label} {100 * share:.0f}%" for label, share in ranked[:most])
+    return text + (f"; {len(ranked) - most} more" if len(ranked) > most else "")
 
 
 def _fact_row(f) -> dict:
@@ -90,4 +125,6 @@ def _fact_row(f) -> dict:
 
 def layers(run, frame, *, depth: int | None = None, progress=None):
     """A run's dispatch times rolled up by model layer (see `layers.py`)."""
-    return layer_table(frame, run_works(run, progress), sites=run_sites(run), depth=depth)
+    sites = run_sites(run)
+    return layer_table(frame, run_works(run, progress), sites=sites,
+                       weights=run_site_weights(run, sites), depth=depth)

@@ -1,6 +1,7 @@
 """How far each dispatch is from the machine's limits.
 
-Per dispatch, from its work (`work.py`), its time per invocation and the
+Per dispatch, from its work (`work.py`), its time per invocation (the median
+where the table has it, else the mean) and the
 measured ceilings of the device it ran on (`peak.py`):
 
     GFLOP/s   = FLOPs / wall time per invocation
@@ -21,15 +22,18 @@ from __future__ import annotations
 
 import math
 
-COLUMNS = ["flops", "bytes", "intensity", "gflops", "gbps", "bound", "ceiling", "pct_of_ceiling",
-           "work_note"]
+COLUMNS = ["flops", "bytes", "intensity", "invocation_ns", "gflops", "gbps", "bound", "ceiling",
+           "pct_of_ceiling", "work_note"]
 
 
-def dispatch_roofline(work, invocations: int, wall_ns: float, ceilings=None) -> dict:
+def dispatch_roofline(work, invocations: int, wall_ns: float, ceilings=None,
+                      per_invocation_ns: float | None = None) -> dict:
     """The roofline figures of one dispatch (a `DispatchWork`), its invocations
-    and their summed wall time."""
-    out = {"flops": None, "bytes": None, "intensity": None, "gflops": None, "gbps": None,
-           "bound": None, "ceiling": None, "pct_of_ceiling": None, "work_note": ""}
+    and their summed wall time; `per_invocation_ns` (a median) replaces their mean."""
+    out = dict.fromkeys(COLUMNS)
+    out["work_note"] = ""
+    if invocations and wall_ns and wall_ns > 0:
+        out["invocation_ns"] = wall_ns / invocations
     if work is None:
         out["work_note"] = "no executable source"
         return out
@@ -38,7 +42,10 @@ def dispatch_roofline(work, invocations: int, wall_ns: float, ceilings=None) -> 
     if not invocations or not wall_ns or wall_ns <= 0:
         out["work_note"] = "; ".join(notes + ["no time"])
         return out
-    seconds = wall_ns * 1e-9 / invocations
+    ok = per_invocation_ns is not None and per_invocation_ns == per_invocation_ns \
+        and per_invocation_ns > 0
+    out["invocation_ns"] = per_invocation_ns if ok else wall_ns / invocations
+    seconds = out["invocation_ns"] * 1e-9
     if work.flops is not None:
         out["gflops"] = work.flops / seconds / 1e9
     if work.bytes is not None:
@@ -65,11 +72,14 @@ def dispatch_roofline(work, invocations: int, wall_ns: float, ceilings=None) -> 
 
 
 def add_roofline(frame, works: dict, ceilings=None, *, name="name", invocations="invocations",
-                 wall="wall_ns"):
+                 wall="wall_ns", median="wall_median_ns"):
     """Add the roofline columns to a dispatch table (a DataFrame with one row per
-    dispatch: its name, invocation count and summed wall time)."""
-    rows = [dispatch_roofline(works.get(n), i, w, ceilings)
-            for n, i, w in zip(frame[name], frame[invocations], frame[wall])]
+    dispatch: its name, invocation count and summed wall time, and where known the
+    median wall time per invocation, which a slow first call or a preempted one
+    moves less than the mean)."""
+    medians = frame[median] if median in frame.columns else [None] * len(frame)
+    rows = [dispatch_roofline(works.get(n), i, w, ceilings, m)
+            for n, i, w, m in zip(frame[name], frame[invocations], frame[wall], medians)]
     for col in COLUMNS:
         frame[col] = [r[col] for r in rows]
     frame.attrs["ceilings"] = ceilings

@@ -18,13 +18,16 @@ examples:
   irtools hotspots trace.tracy --by srcloc --format csv > stats.csv   # as Tracy's csvexport
   irtools hotspots runs/llama --by dispatch        # every run of a run directory
   irtools hotspots runs/llama/vmvx/local-task/decode --by dispatch --format json
+  irtools hotspots runs/llama --by dispatch --explain # work, % of the ceiling, codegen facts
+  irtools hotspots runs/llama --by layer --depth 3    # wall time by model layer
 """
 
 
-def add_grouping_options(p):
-    p.add_argument("--by", choices=GROUPINGS, default="name",
+def add_grouping_options(p, extra=(), extra_help=""):
+    p.add_argument("--by", choices=(*GROUPINGS, *extra), default="name",
                    help="group zones by effective name (default), source location, IREE "
-                        "dispatch (its invocations, wall and CPU time), or dispatch op kind")
+                        "dispatch (its invocations, wall and CPU time), or dispatch op kind"
+                        + extra_help)
     p.add_argument("--self", dest="self_time", action="store_true",
                    help="use self time (span minus direct children)")
     p.add_argument("--top", type=count(1), metavar="N", help="show the first N rows")
@@ -40,7 +43,15 @@ def add_parser(sub):
     p.add_argument("trace", metavar="TRACE",
                    help="a .tracy capture, or a run directory of `irtools run` (all its runs, "
                         "or one run's folder)")
-    add_grouping_options(p)
+    add_grouping_options(p, ("layer",), "; layer: dispatch wall time by the model op "
+                                         "(location name) it came from, for run directories")
+    p.add_argument("--depth", type=count(1), metavar="N",
+                   help="with --by layer: the first N parts of each name "
+                        "(model.layers.3 at 3; default: whole names)")
+    p.add_argument("--explain", action="store_true",
+                   help="with --by dispatch on a run directory: FLOPs, bytes, GFLOP/s, GB/s, "
+                        "%% of the ceiling `irtools peak` measured, and what the compiler did "
+                        "(pipeline, tile sizes, ukernels, vector FMAs)")
     p.add_argument("--sort", choices=SORTS,
                    help="rank by (default: wall for --by dispatch, the invocations' summed "
                         "spans; cpu: their tile time on all threads; total otherwise)")
@@ -51,9 +62,27 @@ def add_parser(sub):
     p.set_defaults(func=run)
 
 
+def _check_layer_options(args, run_dir: bool):
+    from irtools.errors import UsageError
+
+    if args.explain and args.by != "dispatch":
+        raise UsageError("--explain explains dispatches", fix="add --by dispatch")
+    if args.depth and args.by != "layer":
+        raise UsageError("--depth cuts layer names", fix="add --by layer")
+    if (args.explain or args.by == "layer") and not run_dir:
+        what = "--explain" if args.explain else "--by layer"
+        raise UsageError(f"{what} needs the executable sources a run directory keeps",
+                         path=args.trace, fix="run the model with `irtools run` and pass its "
+                                              "run directory")
+    if args.by == "layer" and args.self_time:
+        raise UsageError("--by layer rolls up dispatch wall times; --self does not apply",
+                         fix="drop --self")
+
+
 def run(args) -> int:
     from irtools.run.layout import is_run_dir
 
+    _check_layer_options(args, is_run_dir(args.trace))
     if is_run_dir(args.trace):
         if args.profile:
             from irtools.errors import UsageError
@@ -85,6 +114,8 @@ def run_dir(args) -> int:
     from irtools.run.layout import RunDir
     from irtools.run.report import run_hotspots, stack_runs
 
+    if args.explain or args.by == "layer":
+        return explain_runs(args)
     frames = []
     for info in RunDir.open(args.trace).run_list():
         with progress_bar(f"reading {info.trace}") as progress:
@@ -97,6 +128,54 @@ def run_dir(args) -> int:
     for f in frames:
         title = _title(f.attrs['run'], f.attrs['zones'], f.attrs['last_time_ns'], args)
         emit(f, "table", lambda f, t=title: hotspot_table(f, title=t, width=console_width()))
+    return 0
+
+
+def explain_runs(args) -> int:
+    """`--by dispatch --explain` and `--by layer` on a run directory."""
+    from irtools.analysis.explain import explain, layers
+    from irtools.render import console_width, human_ns, progress_bar, stderr_console, stdout_console
+    from irtools.render.roofline import explain_details, explain_table, layer_table
+    from irtools.run.layout import RunDir
+    from irtools.run.report import run_hotspots, stack_runs
+
+    frames = []
+    layer = args.by == "layer"
+    for info in RunDir.open(args.trace).run_list():
+        with progress_bar(f"reading {info.trace}") as progress:
+            # Layers sum every dispatch: --top and --filter apply to the layers.
+            frame = run_hotspots(info, by="dispatch", sort=None if layer else args.sort,
+                                 top=None if layer else args.top,
+                                 filter=None if layer else args.filter, thread=args.thread,
+                                 progress=progress)
+        with progress_bar(f"reading {info.sources}") as progress:
+            if layer:
+                frame = layers(info, frame, depth=args.depth, progress=progress)
+                if args.filter:
+                    frame = frame[frame["layer"].str.contains(args.filter, regex=True)]
+                frame = frame.head(args.top) if args.top else frame
+            else:
+                frame = explain(info, frame, progress=progress)
+        frames.append(frame)
+    if args.format != "table":
+        emit(stack_runs(frames), args.format, None)
+        return 0
+    out, err = stdout_console(), stderr_console()
+    for f in frames:
+        head = f"{f.attrs['run']}: {human_ns(f.attrs['last_time_ns'])} captured"
+        if layer:
+            depth = f", names cut at depth {args.depth}" if args.depth else ""
+            out.print(layer_table(f, title=f"{head}, wall time by layer{depth}"))
+            continue
+        out.print(explain_table(f, title=f"{head}, dispatches explained", width=console_width()))
+        for block in explain_details(f, top=3):
+            out.print(block)
+        if f.attrs.get("peak_command"):
+            err.print(f"[yellow]note:[/] no ceilings measured for this target and device: "
+                      f"run `{f.attrs['peak_command']}` for % of ceiling", highlight=False)
+        if not f.attrs.get("has_sources"):
+            err.print("[yellow]note:[/] the run kept no executable sources: no work to measure",
+                      highlight=False)
     return 0
 
 

@@ -43,53 +43,101 @@ def ceilings_table(ceilings, cache_path=None) -> Table:
     return table
 
 
+def short_name(name: str) -> str:
+    """`prefill_dispatch_7_matmul_32x384x128_f32` -> `7 matmul 32x384x128`."""
+    from irtools.trace.dispatch import parse_dispatch
+
+    p = parse_dispatch(name)
+    return f"{p['ordinal']} {p['op_kind']} {p['shape']}".strip() if p else name
+
+
 def explain_table(frame, *, title=None, width=None) -> Table:
-    """Per dispatch: time, work, achieved rates, ceiling, and what the compiler did."""
+    """Per dispatch: time per invocation, achieved rates, bound and % of ceiling, codegen.
+
+    FLOPs, bytes and the codegen facts in full are in the details and in CSV/JSON."""
     table = Table(title=title, title_justify="left", header_style="bold", box=None,
                   pad_edge=False, width=width)
-    for head, justify in (("Dispatch", "left"), ("Wall/inv", "right"), ("GFLOP", "right"),
-                          ("MB", "right"), ("FLOP/B", "right"), ("GFLOP/s", "right"),
-                          ("GB/s", "right"), ("Bound", "left"), ("% ceil", "right"),
-                          ("Codegen", "left")):
-        table.add_column(head, justify=justify, no_wrap=head != "Codegen",
-                         overflow="fold" if head == "Codegen" else "ellipsis",
-                         ratio=None if head != "Dispatch" else 1)
+    for head, justify in (("Dispatch", "left"), ("Time/inv", "right"), ("Par.", "right"),
+                          ("GFLOP/s", "right"), ("GB/s", "right"), ("FLOP/B", "right"),
+                          ("Bound", "left"), ("%ceil", "right"), ("Codegen", "left")):
+        table.add_column(head, justify=justify, no_wrap=True, overflow="ellipsis",
+                         min_width=24 if head == "Dispatch" else None,
+                         ratio=1 if head == "Codegen" else None)
     for _, r in frame.iterrows():
-        inv = r.get("invocations") or 0
-        per = r["wall_ns"] / inv if inv else None
+        per = r.get("invocation_ns")
         pct = r.get("pct_of_ceiling")
         style = "" if pct is None or pct != pct else ("red" if pct > 100 else "green" if pct >= 50 else "")
+        pct_text = _num(pct, "{:.0f}%")
         table.add_row(
-            str(r["name"]), human_ns(per) if per else "-",
-            _num(r["flops"] / 1e9 if r["flops"] is not None else None, "{:.3f}"),
-            _num(r["bytes"] / 1e6 if r["bytes"] is not None else None, "{:.2f}"),
-            _num(r["intensity"]), _num(r["gflops"]), _num(r["gbps"]),
-            r["bound"] or ("dynamic" if r.get("work_note", "").startswith("dynamic") else "-"),
-            f"[{style}]{_num(pct, '{:.0f}%')}[/]" if style else _num(pct, "{:.0f}%"),
-            r.get("codegen") or "")
+            short_name(str(r["name"])), human_ns(per) if per is not None else "-",
+            _num(r.get("parallelism")), _num(r["gflops"]),
+            _num(r["gbps"]), _num(r["intensity"]),
+            r["bound"] or ("dynamic" if str(r.get("work_note", "")).startswith("dynamic") else "-"),
+            f"[{style}]{pct_text}[/]" if style else pct_text, codegen_summary(r))
     return table
 
 
-def codegen_summary(facts) -> str:
-    """One line: pipeline, ukernels, vector width and FMA counts."""
-    if facts is None:
-        return ""
+def codegen_summary(row, long: bool = False) -> str:
+    """Pipeline, ukernels, vector width and FMA counts of an explained row."""
     parts = []
-    if facts.pipeline:
-        parts.append(facts.pipeline + (f" {{{facts.pipeline_options}}}" if facts.pipeline_options else ""))
-    if facts.ukernels:
-        parts.append("ukernels " + ",".join(u.replace("iree_uk_", "") for u in facts.ukernels))
-    a = facts.asm
-    if a is not None:
-        width = "scalable" if a.vector_bits < 0 else f"{a.vector_bits}-bit" if a.vector_bits else "no vectors"
-        parts.append(f"{width}: {a.vector_fma} vector FMA, {a.scalar_fma} scalar FMA, "
-                     f"{a.vector_arith} vector / {a.scalar_arith} scalar arith")
+    if row.get("pipeline"):
+        parts.append(str(row["pipeline"]))
+    if row.get("ukernels"):
+        parts.append("ukernels " + row["ukernels"].replace("iree_uk_", ""))
+    bits = row.get("vector_bits")
+    if bits is not None and bits == bits:
+        bits = int(bits)
+        width = "scalable" if bits < 0 else f"{bits}-bit" if bits else "scalar"
+        if long:
+            parts.append(f"{width} vectors: {int(row['vector_fma'])} vector FMA, "
+                         f"{int(row['scalar_fma'])} scalar FMA, {int(row['vector_arith'])} vector "
+                         f"and {int(row['scalar_arith'])} scalar add/mul/... (instructions in the code)")
+        else:
+            parts.append(f"{width} {int(row['vector_fma'])} vFMA")
     return "; ".join(parts)
 
 
-def tile_sizes(facts) -> list[str]:
-    """`op: lowering_config` lines, the tile sizes per level."""
-    return [f"{op}: {cfg}" for op, cfg in (facts.lowering if facts else [])]
+def explain_details(frame, top: int = 3, *, names: bool = True) -> list:
+    """The first `top` rows told at length: work, time, ceiling, origins, codegen, tiles."""
+    from rich.text import Text
+
+    blocks = []
+    c = frame.attrs.get("ceilings")
+    for _, r in frame.head(top).iterrows():
+        t = Text()
+        if names:
+            t.append(f"\n{r['name']}\n", style="bold")
+        inv = r.get("invocations") or 0
+        if r["flops"] is not None or r["bytes"] is not None:
+            t.append(f"  work     {_num(r['flops'] / 1e6 if r['flops'] is not None else None, '{:.3f}')} MFLOP, "
+                     f"{human_bytes(r['bytes']) if r['bytes'] is not None else '-'} moved, "
+                     f"{_num(r['intensity'])} FLOP/byte\n")
+        if inv and r["gflops"] is not None:
+            which = "median" if r.get("wall_median_ns") == r["invocation_ns"] else "mean"
+            t.append(f"  achieved {_num(r['gflops'])} GFLOP/s, {_num(r['gbps'])} GB/s in "
+                     f"{human_ns(r['invocation_ns'])} per invocation ({which} of {inv})\n")
+        cpu = r.get("cpu_ns")
+        if cpu is not None and cpu == cpu and r.get("wall_ns"):
+            t.append(f"  threads  {human_ns(cpu)} CPU in {human_ns(r['wall_ns'])} wall: "
+                     f"{_num(r.get('parallelism'))} workers busy on average"
+                     f" ({r.get('timing') or '-'} timing)\n")
+        pct = r.get("pct_of_ceiling")
+        if pct is not None and pct == pct and c is not None:
+            unit = "GFLOP/s" if r["bound"] == "compute" else "GB/s"
+            t.append(f"  bound    {r['bound']}: {pct:.1f}% of {r['ceiling']:.1f} {unit} "
+                     f"({c.target} on {c.device}, {c.workers} worker{'s' if c.workers != 1 else ''})\n")
+        if r.get("work_note"):
+            t.append(f"  note     {r['work_note']}\n")
+        if r.get("origins"):
+            t.append(f"  from     {r['origins']}\n")
+        summary = codegen_summary(r, long=True)
+        if summary:
+            t.append(f"  codegen  {summary}\n")
+        for line in (r.get("tile_sizes") or "").split("; "):
+            if line:
+                t.append(f"  tiles    {line}\n", style="dim")
+        blocks.append(t)
+    return blocks
 
 
 def layer_table(frame, *, title=None, time="wall_ns") -> Table:

@@ -255,6 +255,25 @@ class RunDir:
                             self_time=self_time, sort=sort, top=top, filter=filter,
                             thread=thread, profile=profile, progress=progress)
 
+    def explain(self, *, target=None, device=None, function=None, ceilings=...):
+        """One run's dispatches with their work, % of the ceiling and codegen facts, as
+        `irtools hotspots RUN --by dispatch --explain`; `irtools.plot.roofline(...)` draws it.
+
+        `ceilings`: by default the cached ones of the run's target (`irtools.peak`)."""
+        from irtools.analysis.explain import explain
+
+        run = self.run(target=target, device=device, function=function)
+        return explain(run, self.hotspots(target=target, device=device, function=function),
+                       ceilings=ceilings)
+
+    def layers(self, *, depth=None, target=None, device=None, function=None):
+        """One run's dispatch wall time by model layer, as `irtools hotspots RUN --by layer`."""
+        from irtools.analysis.explain import layers
+
+        run = self.run(target=target, device=device, function=function)
+        return layers(run, self.hotspots(target=target, device=device, function=function),
+                      depth=depth)
+
     def run_list(self) -> list[RunInfo]:
         """The traced runs; an error if there are none."""
         runs = self.select(traced=True)
