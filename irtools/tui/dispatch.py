@@ -70,6 +70,8 @@ class DispatchScreen(BaseScreen):
     DispatchScreen #top { height: auto; max-height: 16; }
     DispatchScreen #stats { width: 32; height: auto; padding: 0 1; }
     DispatchScreen #histogram { width: 1fr; height: auto; padding: 0 1; }
+    DispatchScreen #why { height: auto; max-height: 12; padding: 0 1; display: none; }
+    DispatchScreen.-why #why { display: block; }
     DispatchScreen Sparkline { height: 2; margin: 0 1; width: 1fr; }
     DispatchScreen #timeline-b { display: none; }
     DispatchScreen.-compare #timeline-b { display: block; }
@@ -93,6 +95,7 @@ class DispatchScreen(BaseScreen):
         with Horizontal(id="top"):
             yield Static(stats_table(self.row, self.session.b is not None), id="stats")
             yield Static("", id="histogram")
+        yield Static("", id="why")
         what = ("wall time of its invocations across the run" if self.by == "dispatch"
                 else "time spent across the capture")
         yield Label(what + (" (A above, B below)" if self.session.b else ""),
@@ -121,6 +124,11 @@ class DispatchScreen(BaseScreen):
                 return [s.trace.profile(name, progress) for s in (a, b) if s is not None]
         self.set_class(b is not None, "-compare")
         self.load(f"distribution of {name}", profiles, self.show_profiles, group="profile")
+        if self.by == "dispatch" and a.run is not None:
+            self.set_class(True, "-why")
+            self.query_one("#why", Static).update(Text("work, ceiling and codegen: loading",
+                                                       style="dim"))
+            self.load(f"work and codegen of {name}", self.explain, self.show_why, group="why")
         if self.dump is None:
             self.query_one("#history-caption", Label).update(
                 "no IR dump opened: run with --ir-dump, or open a dump with the capture")
@@ -141,6 +149,23 @@ class DispatchScreen(BaseScreen):
         for widget, profile in zip(("#timeline", "#timeline-b"), profiles):
             if profile is not None:
                 self.query_one(widget, Sparkline).data = list(profile.timeline)
+
+    def explain(self, progress):
+        """The --explain details of this dispatch: work, % of ceiling, origins, codegen."""
+        import pandas as pd
+
+        from irtools.analysis.explain import explain
+        from irtools.render.roofline import explain_details
+
+        frame = explain(self.session.a.run, pd.DataFrame([self.row]), progress=progress)
+        text = explain_details(frame, top=1, names=False)[0]
+        if frame.attrs.get("peak_command"):
+            text.append(f"  ceiling  not measured: run `{frame.attrs['peak_command']}`\n",
+                        style="dim")
+        return text
+
+    def show_why(self, text):
+        self.query_one("#why", Static).update(text)
 
     def find_history(self, progress):
         """The passes that changed the dispatch function, else its executable."""

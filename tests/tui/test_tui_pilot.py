@@ -54,6 +54,10 @@ def test_run_dispatch_history_diff_compare(runs):
         shown = str(detail.query_one("#histogram").content)
         invocations = int(screen.view["invocations"][0])
         assert f"{invocations:,} invocations, by wall time per invocation" in shown
+        # What --explain says of it: work, codegen, and the model ops it came from
+        why = str(detail.query_one("#why").content)
+        assert "MFLOP" in why and "codegen" in why and "from     model." in why, why
+        assert "% of" in why or "ceiling  not measured: run `irtools peak" in why, why
         assert detail.history, "the top dispatch has a pass history"
         assert detail.query_one("#history", DataTable).row_count == len(detail.history)
         assert "passes changed @" in str(detail.query_one("#history-caption").content)
