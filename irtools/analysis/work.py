@@ -417,4 +417,5 @@ def analyze_sources(folder, *, progress=None) -> dict[str, DispatchWork]:
                 progress(i + 1, len(files))
         return out
 
-    return cache.cached(folder, "work", (1,), compute)
+    # The version: raise it when DispatchWork or OpWork change (the cache holds pickles).
+    return cache.cached(folder, "work", (2,), compute)
