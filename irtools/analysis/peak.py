@@ -49,7 +49,6 @@ MATMUL_SIZES = (256, 512)
 FOOTPRINTS = tuple(64 * 1024 * 4 ** i for i in range(6))    # 64 KiB .. 64 MiB
 ROUNDS = 5
 CALLS = 8           # calls of each kernel function per round
-PROFILE_MODE = "queue-events,host-execution,executable-metadata"
 
 
 @dataclass
@@ -199,13 +198,20 @@ def _loops(seconds_per_dispatch: float, seconds: float = 0.005) -> int:
     return max(4, min(4096, round(seconds / seconds_per_dispatch)))
 
 
-def kernels(matmul_sizes=MATMUL_SIZES, footprints=FOOTPRINTS) -> list[Kernel]:
+# Rough FLOP/s and bytes/s a backend reaches, only to size the kernels' loops: the
+# interpreted vmvx is some 50x slower than native code.
+SPEEDS = {"llvm-cpu": (100e9, 20e9), "vmvx": (2e9, 1e9), "vulkan": (20e9, 10e9)}
+
+
+def kernels(matmul_sizes=MATMUL_SIZES, footprints=FOOTPRINTS, backend: str = "llvm-cpu") -> list[Kernel]:
+    flops_rate, bytes_rate = SPEEDS.get(backend, SPEEDS["llvm-cpu"])
     out = [Kernel(f"mm_{n}", "compute", 2 * n ** 3, 4 * 4 * n * n, 4 * 4 * n * n,
                   # more runs of the compute kernels: the best needs every worker
                   # free at once, a rarer draw on a busy machine than one core free
-                  _loops(2 * n ** 3 / 100e9, 0.02)) for n in matmul_sizes]
+                  _loops(2 * n ** 3 / flops_rate, 0.02)) for n in matmul_sizes]
     for size in footprints:  # read 4 bytes and write 4 per element
-        out.append(Kernel(f"add_{size // 8}", "memory", size // 8, size, size, _loops(size / 20e9)))
+        out.append(Kernel(f"add_{size // 8}", "memory", size // 8, size, size,
+                          _loops(size / bytes_rate)))
     return out
 
 
@@ -297,17 +303,17 @@ def _variants(backend: str) -> list[tuple[str, list[str]]]:
 
 
 def _durations(profile: Path) -> dict[str, list[int]]:
-    """Dispatch durations by dispatch name, from a HAL profile."""
-    argv = [driver.find_tool("iree-profile"), "dispatch", "--dispatch_events", "--format=jsonl",
-            str(profile)]
-    text = driver.run_tool(argv, timeout=300, what="iree-profile").stdout
+    """Dispatch durations by dispatch name, as `hotspots --by dispatch` times a run's
+    dispatches from its HAL profile (`ireeprof.profile_dispatches`)."""
+    from irtools.trace.ireeprof import profile_dispatches
+
+    found = profile_dispatches(profile, empty_ok=True)
     out: dict[str, list[int]] = {}
-    for line in text.splitlines():
-        if '"dispatch_event"' not in line and '"host_dispatch_event"' not in line:
-            continue
-        rec = json.loads(line)
-        if rec.get("valid", True) and rec.get("duration_ns", 0) > 0:
-            out.setdefault(rec["key"], []).append(int(rec["duration_ns"]))
+    if isinstance(found, dict):  # aggregates only: no per-execution times
+        return out
+    for code, wall in zip(found.name.tolist(), found.wall.tolist()):
+        if wall > 0:
+            out.setdefault(found.names[code], []).append(wall)
     return out
 
 
@@ -358,7 +364,7 @@ def measure(target, *, workers: int | None = None, rounds: int = ROUNDS, force: 
         hit = cached(target, workers)
         if hit is not None:
             return hit
-    chosen = kernels(matmul_sizes, footprints)
+    chosen = kernels(matmul_sizes, footprints, target.backend)
     t0 = time.monotonic()
     load_before = os.getloadavg()
     results: dict[tuple[str, str], list[int]] = {}
@@ -378,7 +384,7 @@ def measure(target, *, workers: int | None = None, rounds: int = ROUNDS, force: 
                     # Buffers are reused, not faulted in anew: the best case, as a ceiling is.
                     "--device_allocator=caching",
                     "--benchmark_filter=^BM_(" + "|".join(k.function for k in wanted) + ")/",
-                    f"--device_profiling_mode={PROFILE_MODE}",
+                    f"--device_profiling_mode={target.profiling_mode}",
                     f"--device_profiling_output={profile}"]
             if target.device == "local-task":
                 argv.append(f"--task_topology_group_count={workers}")
