@@ -1,8 +1,10 @@
-"""Measured ceilings: the kernels' work, the cache, and how well two measurements agree."""
+"""Measured ceilings: the kernels' work and the cache.
+
+How well two measurements agree is timing, measured in benchmarks/bench_peak.py,
+not asserted here; that no fixture dispatch exceeds its ceiling is in test_explain.py."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 
 import pytest
@@ -42,34 +44,6 @@ def test_kernels_do_the_work_they_are_credited_with(tmp_path):
             assert w.flops == k.flops
         else:
             assert w.bytes == k.bytes == k.footprint
-
-
-def _quick(target, **kw):
-    return peak.measure(target, matmul_sizes=(256,), footprints=(256 << 10, 16 << 20), **kw)
-
-
-@pytest.mark.iree
-def test_two_measurements_agree(capsys):
-    """Ceilings reproduce between two measurements.
-
-    Others' programs only ever slow a kernel down, and the fastest of many runs
-    counts, so the spread stays small on an idle machine: within 10%. With more
-    runnable threads than CPUs (this suite runs beside other work) the best run
-    is a luckier draw; the tolerance then documents the noise seen there.
-    """
-    target = parse_target("llvm-cpu")
-    a, b = _quick(target, force=True), _quick(target, force=True)
-    load = max(a.load + b.load) / (os.cpu_count() or 1)
-    tolerance = 0.10 if load < 0.5 else 0.35
-    pairs = [("GFLOP/s", a.flops, b.flops)] + [
-        (f"GB/s at {fa >> 10} KiB", ra, rb) for (fa, ra), (_, rb) in zip(a.bandwidth, b.bandwidth)]
-    with capsys.disabled():
-        print(f"\n  peak reproducibility (load per CPU {load:.1f}, tolerance {tolerance:.0%}):")
-        for what, x, y in pairs:
-            print(f"    {what:>18}: {x / 1e9:8.1f} {y / 1e9:8.1f}  spread {abs(x - y) / max(x, y):.0%}")
-    assert len(a.bandwidth) == 2
-    for what, x, y in pairs:
-        assert abs(x - y) / max(x, y) <= tolerance, (what, x, y, load)
 
 
 @pytest.mark.iree
