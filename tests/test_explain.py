@@ -8,6 +8,7 @@ The ceilings are measured once per test session (the full kernel set of
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -54,18 +55,53 @@ def test_run_keeps_what_explains_its_dispatches(runs):
     assert "loc(" in next(run.sources.glob("*.mlir")).read_text()  # --mlir-print-debuginfo
 
 
-def test_no_dispatch_exceeds_its_ceiling(runs, ceilings):
-    """On real runs of the fixtures, achieved / attainable stays at or under 100%:
-    above it, the work model or the ceilings would be wrong."""
-    seen = 0
+def _better(a: peak.Ceilings, b: peak.Ceilings) -> peak.Ceilings:
+    """The better of two measurements, ceiling by ceiling: load only ever lowers one."""
+    rates = dict(a.bandwidth)
+    for footprint, rate in b.bandwidth:
+        rates[footprint] = max(rates.get(footprint, 0.0), rate)
+    return dataclasses.replace(a, flops=max(a.flops, b.flops), bandwidth=sorted(rates.items()))
+
+
+def _over_the_ceiling(runs, ceilings) -> tuple[list[str], int]:
+    over, seen = [], 0
     for rundir in runs.values():
         for run in rundir.select(traced=True):
             c = ceilings["llvm-cpu" if run.device == "local-task" else "llvm-cpu@local-sync"]
             frame = explain(run, run_hotspots(run, by="dispatch"), ceilings=c)
-            assert check(frame) == [], run.name
+            over += [f"{run.name}: {line}" for line in check(frame)]
             pct = [p for p in frame["pct_of_ceiling"] if p is not None and not math.isnan(p)]
             assert len(pct) == len(frame), frame[["name", "work_note"]]
             seen += len(pct)
+    return over, seen
+
+
+def test_no_dispatch_exceeds_its_ceiling(runs, ceilings):
+    """On real runs of the fixtures, achieved / attainable stays at or under 100%:
+    above it, the work model or the ceilings are wrong, and this test fails.
+
+    Why load cannot make it fail falsely: other programs only slow a kernel down,
+    so a measured ceiling (the fastest of hundreds to thousands of interleaved
+    dispatches of a kernel)
+    is at most the machine's real one, and a dispatch's time per invocation (the
+    median of its invocations in the dispatch table) can only be slowed too. A
+    false failure needs a ceiling measured under load against a dispatch timed
+    without. The ceilings are measured in this session, after the runs, and on
+    any dispatch above 100% measured again, up to twice, each ceiling keeping the
+    best of all its measurements: to fail falsely, load must hold down every run
+    of a kernel in three measurements (minutes apart) while it spared the
+    median invocation of the model's dispatch. A real error of the work model
+    (FLOPs counted twice, bytes of the wrong footprint) stays above 100% however
+    often the ceilings are measured.
+    """
+    over, seen = _over_the_ceiling(runs, ceilings)
+    for _ in range(2):
+        if not over:
+            break
+        for t in ceilings:
+            ceilings[t] = _better(ceilings[t], peak.measure(parse_target(t), force=True))
+        over, seen = _over_the_ceiling(runs, ceilings)
+    assert over == []
     assert seen > 80
 
 
