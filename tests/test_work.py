@@ -6,14 +6,20 @@ read through the compiler's own MLIR bindings.
 
 from __future__ import annotations
 
+import io
 import subprocess
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from rich.console import Console
 
 from irtools.analysis import work as W
 from irtools.analysis.locations import origins
+from irtools.analysis.peak import Ceilings
+from irtools.analysis.roofline import add_roofline
 from irtools.errors import MlirError
+from irtools.render.roofline import explain_table
 from tests.helpers import MODELS, REPO, tool
 
 pytestmark = pytest.mark.iree
@@ -21,6 +27,7 @@ pytestmark = pytest.mark.iree
 CPU = ["--iree-hal-target-device=local", "--iree-hal-local-target-device-backends=llvm-cpu",
        "--iree-llvmcpu-target-cpu=host"]
 CONV = REPO / "tests" / "models" / "conv_bmm.mlir"
+CEILINGS = Ceilings("llvm-cpu", "llvm-cpu", "local-task", 2, 100e9, [(64 << 10, 50e9)])
 
 
 def compile_sources(model, folder: Path, extra=()) -> Path:
@@ -117,6 +124,14 @@ func.func @f(%a: tensor<?x64xf32>, %b: tensor<64x32xf32>) -> tensor<?x32xf32> {
     [w] = W.analyze_sources(compile_sources(model, tmp_path)).values()
     assert w.flops is None and w.bytes is None and w.dynamic
     assert any("dynamic" in n for n in w.notes)
+    # --explain says so in its Bound column, and gives no rate it cannot know
+    frame = pd.DataFrame({"name": [w.name], "invocations": [3], "wall_ns": [3000]})
+    frame = add_roofline(frame, {w.name: w}, CEILINGS)
+    row = frame.iloc[0]
+    assert row["gflops"] is None and row["pct_of_ceiling"] is None and row["bound"] is None
+    console = Console(file=io.StringIO(), width=200)
+    console.print(explain_table(frame))
+    assert "dynamic" in console.file.getvalue().splitlines()[-1]
 
 
 def test_a_damaged_source_is_one_error(tmp_path):

@@ -72,7 +72,7 @@ def explain_table(frame, *, title=None, width=None) -> Table:
             short_name(str(r["name"])), human_ns(per) if per is not None else "-",
             _num(r.get("parallelism")), _num(r["gflops"]),
             _num(r["gbps"]), _num(r["intensity"]),
-            r["bound"] or ("dynamic" if str(r.get("work_note", "")).startswith("dynamic") else "-"),
+            r["bound"] or ("dynamic" if "dynamic shapes" in str(r.get("work_note") or "") else "-"),
             f"[{style}]{pct_text}[/]" if style else pct_text, codegen_summary(r))
     return table
 
