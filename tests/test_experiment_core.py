@@ -239,3 +239,31 @@ def test_verdicts():
     faster = shift([130, 131, 129, 128, 132, 130, 127, 133], [100, 101, 102, 99, 98, 100, 103, 97])
     assert verdict(faster, faster.p, threshold=0.05) == FASTER
     assert verdict(shift([1], [2]), float("nan"), threshold=0.05) == UNKNOWN
+
+
+def test_one_run_a_side_gives_the_total_the_ratio_of_sums_and_no_verdict():
+    """Pooled invocations of different dispatches are no sample of their sum: with one run a
+    side the total's B/A is the ratio of the summed walls, unjudged; each dispatch alone keeps
+    its interval from its own invocations."""
+    from irtools.experiment.compare import Comparison, Side, _compare_run, _Prepared, decide
+    from irtools.experiment.samples import RunWalls
+
+    rng = np.random.default_rng(3)
+    many_fast = rng.uniform(0.9, 1.1, 200) * 1_000      # 200 invocations of about 1 µs
+    few_slow = np.array([100_000.0, 101_000.0])           # 2 invocations of about 100 µs
+    a = RunWalls(walls={"d_0": many_fast, "d_1": few_slow},
+                 cpu={"d_0": many_fast, "d_1": few_slow})
+    b = RunWalls(walls={"d_0": many_fast * 0.98, "d_1": few_slow * 3},
+                 cpu={"d_0": many_fast * 0.98, "d_1": few_slow * 3})
+    out = Comparison()
+    _compare_run(out, Side("A", []), Side("B", []), "llvm-cpu/local-task/f",
+                 _Prepared({"d_0": None, "d_1": None}, [a]),
+                 _Prepared({"d_0": None, "d_1": None}, [b]), "name", 0.95)
+    rows = decide(out.rows, threshold=0.05)
+    total = next(r for r in rows if r["how"] == "total")
+    expected = (many_fast.sum() * 0.98 + few_slow.sum() * 3) / (many_fast.sum() + few_slow.sum())
+    assert total["ratio"] == pytest.approx(expected)      # 2.94, where pooled ranks say 0.98
+    assert total["verdict"] == "n/a" and np.isnan(total["low"])
+    d_0 = next(r for r in rows if r["a_dispatches"] == "d_0")
+    assert d_0["ratio"] == pytest.approx(0.98, rel=1e-6) and d_0["low"] < 0.98 < d_0["high"]
+    assert any("get none" in n for n in out.notes)

@@ -175,7 +175,8 @@ def _compare_run(out: Comparison, a: Side, b: Side, run_name: str, pa: _Prepared
     unit = "run" if len(pa.walls) >= 2 and len(pb.walls) >= 2 else "invocation"
     if unit == "invocation":
         out.notes.append(f"{run_name}: {len(pa.walls)} and {len(pb.walls)} runs: invocations stand "
-                         f"in for repeats, so the intervals ignore run-to-run variation "
+                         f"in for repeats, so the intervals ignore run-to-run variation, and the "
+                         f"total and groups of several dispatches get none "
                          f"(rerun with --repeat 5 or more)")
     smallest_p = 2 / math.comb(len(pa.walls) + len(pb.walls), len(pa.walls))
     if unit == "run" and smallest_p >= 1 - level:
@@ -199,7 +200,13 @@ def _compare_run(out: Comparison, a: Side, b: Side, run_name: str, pa: _Prepared
         row.update(parallelism_a=_over(row["cpu_a_ns"], g.time_a),
                    parallelism_b=_over(row["cpu_b_ns"], g.time_b))
         s = stats.NO_DATA
-        if g.paired:
+        if g.paired and unit == "invocation" and (len(g.a) > 1 or len(g.b) > 1):
+            # Invocations of different dispatches are no sample of one time: pooled, their
+            # ranks say nothing of the sum. The ratio of the sums, and no interval.
+            s = stats.Shift(g.time_b / g.time_a if g.time_a else math.nan, math.nan, math.nan,
+                            math.nan, sum(count_a.get(n, 0) for n in g.a),
+                            sum(count_b.get(n, 0) for n in g.b))
+        elif g.paired:
             s = stats.shift(_samples(pa.walls, g.a, unit), _samples(pb.walls, g.b, unit), level=level)
         row.update(ratio=s.ratio, low=s.low, high=s.high, p=s.p, units_a=s.n_a, units_b=s.n_b)
         out.rows.append(row)

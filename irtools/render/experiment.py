@@ -90,4 +90,10 @@ def verdict_line(frame, failing: list[dict]) -> str:
         worst = max(failing, key=lambda r: r["ratio"])
         return (f"verdict: SLOWER ({len(failing)} significantly slower; worst {worst['run']} "
                 f"{_short(worst['group'], 60)} ×{worst['ratio']:.3f})\n  ({rule})")
+    unjudged = [] if frame.empty else list(frame.loc[(frame["how"] == "total")
+                                                      & (frame["verdict"] == "n/a"), "run"])
+    if unjudged:
+        return (f"verdict: no significant slowdown above {pct:g}% among the dispatches judged; "
+                f"the total of {len(unjudged)} run(s) could not be judged (one run a side: "
+                f"rerun with --repeat 5 or more)\n  ({rule})")
     return f"verdict: no significant slowdown above {pct:g}%\n  ({rule})"
