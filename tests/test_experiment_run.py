@@ -10,6 +10,7 @@ slowdown above 25% is asserted, and the no-op variant is judged against the same
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import numpy as np
@@ -284,3 +285,18 @@ def test_ir_diff_across_the_builds(sweep):
     assert code == 2 and "name one dispatch as @NAME" in err
     code, _, err = run_cli("ir", "diff", str(out / "base/llvm-cpu/sources"))
     assert code == 2 and "needs a snapshot number" in err
+
+
+def test_hotspots_of_a_sweep_show_each_run_once(sweep):
+    """Tables of the first repeat only, and a line saying where the others are; CSV keeps all."""
+    sweep = sweep[0]
+    code, out, err = run_cli("hotspots", sweep, "--by", "dispatch")
+    assert code == 0, err
+    titles = re.findall(r"^(\S+): [\d,]+ zones, ", out, flags=re.M)
+    assert titles and all(t.endswith("/r1") for t in titles)
+    assert len(titles) == len(set(titles))
+    runs = RunDir.open(sweep).run_list()
+    assert f"{len(runs) - len(titles)} later repeats not shown" in err
+    code, out, err = run_cli("hotspots", sweep, "--by", "dispatch", "--format", "csv")
+    assert code == 0, err
+    assert {line.split(",")[0] for line in out.splitlines()[1:]} == {r.name for r in runs}

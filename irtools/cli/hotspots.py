@@ -116,8 +116,14 @@ def run_dir(args) -> int:
 
     if args.explain or args.by == "layer":
         return explain_runs(args)
+    infos = RunDir.open(args.trace).run_list()
+    # A sweep's repeats differ only by noise: a table each would bury the variants.
+    hidden = 0
+    if args.format == "table":
+        hidden = sum((i.repeat or 1) != 1 for i in infos)
+        infos = [i for i in infos if (i.repeat or 1) == 1]
     frames = []
-    for info in RunDir.open(args.trace).run_list():
+    for info in infos:
         with progress_bar(f"reading {info.trace}") as progress:
             frames.append(run_hotspots(info, by=args.by, self_time=args.self_time,
                                        sort=args.sort, top=args.top, filter=args.filter,
@@ -128,6 +134,12 @@ def run_dir(args) -> int:
     for f in frames:
         title = _title(f.attrs['run'], f.attrs['zones'], f.attrs['last_time_ns'], args)
         emit(f, "table", lambda f, t=title: hotspot_table(f, title=t, width=console_width()))
+    if hidden:
+        from irtools.render import stderr_console
+
+        stderr_console().print(f"{hidden} later repeats not shown (the tables are of r1): "
+                               f"--format csv has every repeat; `irtools compare RUN@A RUN@B` "
+                               f"pools them")
     return 0
 
 
