@@ -96,3 +96,26 @@ def test_a_bad_pass_regex_through_the_api():
     dump = Dump.__new__(Dump)   # the pattern is checked before the dump is read
     with pytest.raises(UsageError, match="regular expression"):
         dump.rows(pass_re="([")
+
+
+def _subcommands(parser=None, prefix=()):
+    """Every (sub)command of the CLI, as argv prefixes."""
+    import argparse
+
+    from irtools.cli import build_parser
+
+    parser = parser or build_parser()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield (*prefix, name)
+                yield from _subcommands(sub, (*prefix, name))
+
+
+@pytest.mark.parametrize("argv", list(_subcommands()), ids=" ".join)
+def test_every_help_prints(argv):
+    """A bare % in a help text breaks argparse's formatting: --help gave a traceback."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as stop:
+        main([*argv, "--help"])
+    assert stop.value.code == 0 and "usage: irtools" in out.getvalue()
