@@ -199,17 +199,34 @@ def roofline(frame, ceilings=None, *, top: int = 8, ax=None):
                     linewidth=1.2, label=f"memory {gbps:.0f} GB/s at {footprint >> 10:,} KiB")
         ax.set_ylim(top=peak_gflops * 2)
         ax.legend(fontsize=8, loc="lower right")
-    order = np.argsort(-wall)[:top]
-    for i in order:
-        ax.annotate(_dispatch_label(str(shown["name"].iloc[i])), (x[i], y[i]), fontsize=7,
-                    xytext=(4, 4), textcoords="offset points")
     ax.set_xlim(lo, hi)
     ax.set_xlabel("arithmetic intensity (FLOP/byte)")
     ax.set_ylabel("achieved GFLOP/s")
     where = f"{ceilings.target} on {ceilings.device}" if ceilings is not None else "no ceilings measured"
     ax.set_title(f"{len(shown)} dispatches, {where}", loc="left", fontsize=10)
     ax.grid(True, which="major", alpha=0.3)
+    _name_points(ax, x, y, [_dispatch_label(str(n)) for n in shown["name"]],
+                 np.argsort(-wall)[:top])
     return ax
+
+
+def _name_points(ax, x, y, labels, which):
+    """Name the points `which`, the highest first; a name that would cover one already
+    placed (dispatches of one shape sit together) moves down a line, with a leader."""
+    dpi = ax.figure.dpi / 72  # pixels per point
+    placed: list[tuple[float, float, float, float]] = []
+    for i in sorted(which, key=lambda i: -y[i]):
+        px, py = ax.transData.transform((x[i], y[i]))
+        width, height = 4.3 * len(labels[i]) * dpi, 9 * dpi  # 7-point text, roughly
+        for line in range(12):
+            left, bottom = px + 8 * dpi, py + (4 - 10 * line) * dpi
+            if not any(left < r and x0 < left + width and bottom < t and b < bottom + height
+                       for x0, b, r, t in placed):
+                break
+        placed.append((left, bottom, left + width, bottom + height))
+        ax.annotate(labels[i], (x[i], y[i]), fontsize=7, xytext=(8, 4 - 10 * line),
+                    textcoords="offset points",
+                    arrowprops={"arrowstyle": "-", "color": "0.6", "linewidth": 0.5} if line else None)
 
 
 def _dispatch_label(name: str) -> str:

@@ -141,8 +141,9 @@ def explain_details(frame, top: int = 3, *, names: bool = True) -> list:
 
 
 def layer_table(frame, *, title=None, time="wall_ns") -> Table:
+    # As wide as its title: a table of short names would otherwise wrap it.
     table = Table(title=title, title_justify="left", header_style="bold", box=None,
-                  pad_edge=False)
+                  pad_edge=False, min_width=len(title) if title else None)
     for head, justify in (("Layer", "left"), ("Wall", "right"), ("Share", "right"),
                           ("Dispatches", "right")):
         table.add_column(head, justify=justify, no_wrap=True)
