@@ -178,6 +178,18 @@ MODES = {
 }
 
 
+def compile_to_dump(mlir, dump, *flags) -> Path:
+    """Compile `mlir` for llvm-cpu with print-ir `flags`, the dump going to `dump`; the test
+    fails with the end of the dump if the compile fails."""
+    with open(dump, "wb") as err:
+        proc = subprocess.run([tool("iree-compile"), str(mlir), *TARGET, *map(str, flags),
+                               "-o", os.devnull], stderr=err, timeout=1200)
+    if proc.returncode != 0:
+        pytest.fail(f"iree-compile {mlir} failed ({proc.returncode}):\n"
+                    + Path(dump).read_bytes()[-3000:].decode(errors="replace"))
+    return Path(dump)
+
+
 def make_dump(folder: Path, model: str, mode: str, *, tree: bool = False) -> Path:
     """Compile fixtures/models/<model>.mlir with the dump flags of `mode`, once per folder.
 

@@ -7,6 +7,7 @@ import hashlib
 import pytest
 
 from irtools.irdiff.dump import Dump
+from tests.helpers import MODELS, compile_to_dump
 
 pytestmark = pytest.mark.iree  # every test here needs IREE's tools
 
@@ -35,9 +36,12 @@ def truth(path):
     return out
 
 
-def afters(path):
+def afters(path, *, real=True):
+    """(pass, class) of each After snapshot; with `real`, "cosmetic" reads as "true" (the
+    text differs, as the plain reading above sees it)."""
     with Dump.open(path) as dump:
-        return [(r["pass"], r["changed"]) for r in dump.rows() if r["when"] == "after"]
+        rows = [(r["pass"], r["changed"]) for r in dump.rows() if r["when"] == "after"]
+    return [(p, "true" if real and c == "cosmetic" else c) for p, c in rows]
 
 
 @pytest.mark.parametrize("model,mode", [("a_mm_elem", "ba"), ("a_mm_elem", "bam"), ("b_mlp3", "ba")])
@@ -46,18 +50,34 @@ def test_exact_flags_equal_before_after_comparison(dumps, model, mode):
     assert afters(path) == truth(path)
 
 
-@pytest.mark.parametrize("model,exact,inferred", [
-    ("a_mm_elem", "ba", "a"), ("a_mm_elem", "bam", "am"), ("b_mlp3", "ba", "a")])
-def test_inferred_flags_on_after_only_dump(dumps, model, exact, inferred):
-    want = truth(dumps(model, exact))
-    got = afters(dumps(model, inferred))
-    assert [p for p, _ in got] == [p for p, _ in want]
-    wrong = sum(g != "unknown" and g != w for (_, g), (_, w) in zip(got, want))
-    unknown = sum(g == "unknown" for _, g in got)
-    n = len(want)
-    print(f"{model} {inferred}: {n} passes, wrong {100 * wrong / n:.2f}%, unknown {100 * unknown / n:.2f}%")
-    assert wrong <= 0.02 * n
-    assert unknown <= 0.05 * n
+INFERRED = [("a_mm_elem", "ba", "a"), ("a_mm_elem", "bam", "am"), ("b_mlp3", "ba", "a"),
+            ("b_mlp3", "bam", "am")]
+
+
+def test_inferred_flags_on_after_only_dumps(dumps):
+    """After-only dumps against the Before/After dump of the same compile, pooled over
+    models and scopes: at most 1.5% wrong and 2% unknown. Wrong is a real change called
+    no change or the other way round; cosmetic and false both mean no real change."""
+    wrong = unknown = n = 0
+    for model, exact, inferred in INFERRED:
+        want = afters(dumps(model, exact), real=False)
+        got = afters(dumps(model, inferred), real=False)
+        assert [p for p, _ in got] == [p for p, _ in want]
+        w = sum(g != "unknown" and (g == "true") != (e == "true") for (_, g), (_, e) in zip(got, want))
+        u = sum(g == "unknown" for _, g in got)
+        print(f"{model} {inferred}: {len(want)} passes, wrong {100 * w / len(want):.2f}%, "
+              f"unknown {100 * u / len(want):.2f}%")
+        wrong, unknown, n = wrong + w, unknown + u, n + len(want)
+    print(f"pooled: {n} passes, wrong {100 * wrong / n:.2f}%, unknown {100 * unknown / n:.2f}%")
+    assert wrong <= 0.015 * n and unknown <= 0.02 * n
+
+
+def test_after_change_dump_is_all_changes(tmp_path):
+    """--mlir-print-ir-after-change prints a pass only when it changed the IR."""
+    path = compile_to_dump(MODELS / "a_mm_elem.mlir", tmp_path / "ac.txt", "--mlir-print-ir-after-all",
+                           "--mlir-print-ir-after-change")
+    with Dump.open(path) as dump:
+        assert set(dump.flags()) == {"true"} and len(dump) > 100
 
 
 def test_notebook_api(dumps):
@@ -66,7 +86,7 @@ def test_notebook_api(dumps):
     with irtools.open_dump(dumps("a_mm_elem", "ba")) as dump:
         table = dump.passes()
         assert {"index", "when", "pass", "arg", "op", "symbol", "bytes", "changed"} <= set(table.columns)
-        assert set(table[table.when == "after"].changed) <= {"true", "false"}
+        assert set(table[table.when == "after"].changed) <= {"true", "cosmetic", "false"}
         assert set(table[table.when == "before"].changed) == {""}
         n = int(table[(table.when == "after") & (table.changed == "true")].index[0])
         diff = dump.diff(n)

@@ -21,7 +21,7 @@ def test_passes_formats_and_filters(dumps):
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and len(rows) == path.read_bytes().count(b"IR Dump")
     assert {"index", "when", "pass", "arg", "op", "symbol", "bytes", "changed"} <= set(rows[0])
-    assert {r["changed"] for r in rows} <= {"true", "false", "unknown"}
+    assert {r["changed"] for r in rows} <= {"true", "cosmetic", "false", "unknown"}
     assert any(r["symbol"] == DISPATCH for r in rows)
 
     code, out, _ = run_ir("passes", path, "--changed", "--pass", "Canonicalizer", "--format", "json")
@@ -106,7 +106,7 @@ def test_capture_is_exact(tmp_path):
     assert code == 0, err
     code, text, _ = run_ir("passes", out, "--format", "json")
     rows = json.loads(text)
-    assert {r["changed"] for r in rows if r["when"] == "after"} <= {"true", "false"}
+    assert {r["changed"] for r in rows if r["when"] == "after"} <= {"true", "cosmetic", "false"}
     assert "passes changed the IR" in err
 
 
@@ -144,3 +144,46 @@ def test_a_dump_is_indexed_once_until_it_changes(dumps, monkeypatch, tmp_path):
         f.write(b"\n")
     assert run_ir("passes", path, "--format", "csv")[0] == 0
     assert len(scans) == 2
+
+
+def _table_rows(out):
+    return sum(1 for line in out.splitlines() if line.split()[1:2] in (["after"], ["before"]))
+
+
+@pytest.mark.iree
+def test_passes_table_is_capped(dumps):
+    """The table shows at most --limit rows (rendering costs per row) and says how many
+    more there are; --limit 0 shows all; csv has all."""
+    path = dumps("a_mm_elem", "a")
+    code, out, _ = run_ir("passes", path, "--format", "csv")
+    total = len(out.splitlines()) - 1
+    code, out, _ = run_ir("passes", path)
+    assert code == 0 and f"{total - 200:,} more rows not shown" in out and "--limit 0" in out
+    assert _table_rows(out) == 200
+    code, out, _ = run_ir("passes", path, "--limit", "0")
+    assert code == 0 and "more rows" not in out
+    assert _table_rows(out) == total
+    code, out, _ = run_ir("passes", path, "--changed", "--limit", "5")
+    assert code == 0 and "more rows not shown" in out and "--changed keeps" not in out
+
+
+@pytest.mark.iree
+def test_diff_works_for_every_history_entry(dumps):
+    """`ir diff DUMP N` for each snapshot `ir history` lists, also where N is the first
+    print of its op (a function first printed alone after its module was): then the op
+    is cut out of the last earlier print around it."""
+    path = dumps("a_mm_elem", "a")
+    code, out, _ = run_ir("history", path, DISPATCH, "--cosmetic", "--format", "json")
+    entries = json.loads(out)
+    assert code == 0 and len(entries) > 20
+    firsts = 0
+    for h in entries:
+        code, out, err = run_ir("diff", path, h["index"])
+        assert code == 0, (h, err)
+        firsts += "in it)" in out.splitlines()[0] if out else 0
+        code, out, err = run_ir("diff", path, h["index"], "--symbol", DISPATCH)
+        assert code == 0, (h, err)
+        assert out.startswith(f"--- #{h['previous']} ") or out == "", (h, out[:200])
+    assert firsts > 0
+    code, out, err = run_ir("diff", path, 0)
+    assert code == 2 and "first print" in err

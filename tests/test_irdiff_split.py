@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import json
 import re
 import subprocess
 
@@ -21,6 +22,10 @@ def test_split_is_lossless_and_parses(dumps, tmp_path):
     files = sorted(out.iterdir())
     assert len(files) == dump.read_bytes().count(b"\n// -----// IR Dump ") + 1
     assert b"".join(f.read_bytes() for f in files) == dump.read_bytes()
+    # Numbered from 0, as `ir passes`, `show` and `diff` count: file N is snapshot N.
+    code, rows, _ = run_ir("passes", dump, "--format", "json")
+    assert [int(f.name.split("-")[0]) for f in files] == [r["index"] for r in json.loads(rows)]
+    assert all(f.name.split("-", 2)[1] == r["when"] for f, r in zip(files, json.loads(rows)))
 
     # Parse every snapshot in one iree-opt run: headers become split markers.
     combined = tmp_path / "all.mlir"
@@ -47,3 +52,15 @@ def test_split_is_lossless_and_parses(dumps, tmp_path):
         assert "not found for custom op" in message, (files[k].name, message)
     print(f"{len(files)} snapshots, {len(files) - len(bad)} parse, {len(bad)} hit the VM string bug")
     assert len(bad) <= 0.02 * len(files)
+
+
+def test_split_keeps_the_preamble_apart(tmp_path):
+    """Bytes before the first header (a warning the compiler printed) go to preamble.txt."""
+    path = tmp_path / "dump.txt"
+    path.write_bytes(b"warning: something\n// -----// IR Dump After CSEPass: cse //----- //\n"
+                     b"util.func public @f() {\n  util.return\n}\n")
+    code, _, err = run_ir("split", path, "-o", tmp_path / "out")
+    assert code == 0, err
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == ["0000-after-CSEPass-f.mlir", "preamble.txt"]
+    assert (tmp_path / "out" / "preamble.txt").read_bytes() == b"warning: something\n"

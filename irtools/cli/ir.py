@@ -14,17 +14,22 @@ from irtools.cli._args import count, regex, seconds, seconds_value
 from irtools.errors import UsageError
 
 DUMP_HELP = "the dump file, a --mlir-print-ir-tree-dir folder, or '-' for standard input"
+TABLE_LIMIT = 200   # rendering a table costs per row: a 693 MB dump has 20k+ of them
 
 _EPILOG = {
-    "passes": "example:\n  irtools ir passes dump.txt --changed --pass 'Canonicalizer|CSE' --format csv",
+    "passes": "examples:\n  irtools ir passes dump.txt --changed --pass 'Canonicalizer|CSE' --format csv\n"
+              "  irtools ir passes dump.txt --symbol '@\"my model.main\"' --limit 0\n\n"
+              "changed: true (the pass changed the IR), cosmetic (only indentation, alias names,\n"
+              "SSA names, locations or attribute order differ), false, unknown (after-only dumps)",
     "diff": "example:\n  irtools ir diff dump.txt 812            # snapshot 812 against the state before its pass\n"
             "  irtools ir diff dump.txt 700 812 --strip-locs --renumber --side-by-side\n"
             "  irtools ir diff --across runs/sweep@base runs/sweep@fused @prefill_dispatch_2_matmul_32x128x128_f32\n"
             "      # one dispatch in two builds: the sources of what does its work in each, and\n"
             "      # (with --ir-dump) the passes that changed them, side by side",
     "show": "example:\n  irtools ir show dump.txt 812 --symbol @main_dispatch_0_matmul_256x512x512_f32",
-    "history": "example:\n  irtools ir history dump.txt @main_dispatch_0_matmul_256x512x512_f32",
-    "split": "example:\n  irtools ir split dump.txt -o snapshots/",
+    "history": "example:\n  irtools ir history dump.txt @main_dispatch_0_matmul_256x512x512_f32\n"
+               "  irtools ir history dump.txt '@\"my model.main\"' --cosmetic",
+    "split": "example:\n  irtools ir split dump.txt -o snapshots/   # 0000-after-....mlir is snapshot 0",
     "capture": "example:\n  irtools ir capture model.mlir -o dump.txt -- --iree-hal-target-device=local "
                "--iree-hal-local-target-device-backends=llvm-cpu",
 }
@@ -48,8 +53,12 @@ def add_parser(subparsers):
     p = command("passes", "one row per snapshot: pass, scope, size, whether it changed the IR", _passes)
     p.add_argument("dump", help=DUMP_HELP)
     p.add_argument("--changed", action="store_true", help="only snapshots whose pass changed the IR")
+    p.add_argument("--cosmetic", action="store_true",
+                   help="with --changed, also those whose pass changed only how the IR prints")
     p.add_argument("--pass", dest="pass_re", type=regex, metavar="REGEX", help="only passes matching REGEX")
-    p.add_argument("--symbol", metavar="NAME", help="only snapshots scoped on @NAME")
+    p.add_argument("--symbol", metavar="NAME", help="only snapshots scoped on @NAME (or @\"a name\")")
+    p.add_argument("--limit", type=count(0), default=TABLE_LIMIT, metavar="N",
+                   help=f"rows in the table (default {TABLE_LIMIT}; 0 for all; csv and json have all)")
     _format(p)
 
     p = command("diff", "diff two snapshots (by default A against the state before pass A), "
@@ -76,7 +85,9 @@ def add_parser(subparsers):
 
     p = command("history", "the passes that changed one function, dispatch or executable", _history)
     p.add_argument("dump", help=DUMP_HELP)
-    p.add_argument("symbol", help="@name, e.g. a dispatch name from a Tracy capture")
+    p.add_argument("symbol", help='@name (or @"a name"), e.g. a dispatch name from a Tracy capture')
+    p.add_argument("--cosmetic", "--all", dest="cosmetic", action="store_true",
+                   help="also the passes that changed only how it prints (with a class column)")
     _format(p)
 
     p = command("split", "write one numbered file per snapshot, losing none", _split)
@@ -154,11 +165,13 @@ def _passes(args):
             counted = dump.index.lines_counted
             if keep:
                 cached.flags(dump, progress=progress)
-            rows = dump.rows(changed=args.changed, pass_re=args.pass_re, symbol=args.symbol,
-                             progress=progress)
+            rows = dump.rows(changed=args.changed, cosmetic=args.cosmetic, pass_re=args.pass_re,
+                             symbol=args.symbol, progress=progress)
             if keep and not counted:
                 cached.keep_lines(dump)
-    _emit(rows, COLUMNS, args.format, lambda: passes_table(rows))
+    shown = rows[:args.limit] if args.limit else rows
+    _emit(rows, COLUMNS, args.format,
+          lambda: passes_table(shown, more=len(rows) - len(shown), changed=args.changed))
     return 0
 
 
@@ -226,15 +239,17 @@ def _show(args):
 
 def _history(args):
     from irtools.irdiff import cached
+    from irtools.irdiff.dump import HISTORY_COLUMNS
     from irtools.render import progress_bar
     from irtools.render.ir import history_table
 
     with _open(args.dump) as dump:
         with progress_bar("following " + args.symbol) as progress:
-            rows = dump.history(args.symbol, progress=progress) if args.dump == "-" else \
-                cached.history(dump, args.symbol, progress=progress, missing_ok=False)
-    columns = ["index", "pass", "arg", "op", "scope", "previous", "added", "removed"]
-    _emit(rows, columns, args.format, lambda: history_table(rows, args.symbol))
+            rows = dump.history(args.symbol, cosmetic=args.cosmetic, progress=progress) \
+                if args.dump == "-" else cached.history(dump, args.symbol, cosmetic=args.cosmetic,
+                                                        progress=progress, missing_ok=False)
+    _emit(rows, HISTORY_COLUMNS, args.format,
+          lambda: history_table(rows, args.symbol, classes=args.cosmetic))
     return 0
 
 
@@ -244,7 +259,8 @@ def _split(args):
     with _open(args.dump) as dump:
         with progress_bar("splitting") as progress:
             files = dump.split(args.output, progress=progress)
-    print(f"wrote {len(files)} files to {args.output}", file=sys.stderr)
+    print(f"wrote {len(files)} files to {args.output} (numbered from 0, as snapshots are)",
+          file=sys.stderr)
     return 0
 
 

@@ -11,8 +11,13 @@ import os
 
 from irtools import cache
 from irtools.errors import UsageError
+from irtools.irdiff import mlir
+from irtools.irdiff.changed import CHANGED
 from irtools.irdiff.dump import Dump
 from irtools.irdiff.index import count_lines, scan
+
+# Kinds of entries: renamed when what they hold changes (classes, cosmetic entries).
+_FLAGS, _HISTORY = "dump-classes", "history-classes"
 
 
 def index(path, *, progress=None, lines: bool = False):
@@ -45,24 +50,26 @@ def keep_lines(dump: Dump):
 
 def flags(dump: Dump, *, progress=None) -> list:
     """The dump's changed flags (computed once per dump version), seeded into `dump`."""
-    found = dump.known_flags or cache.load(dump.path, "dump-flags")
+    found = dump.known_flags or cache.load(dump.path, _FLAGS)
     if found is None:
         found = dump.flags(progress=progress)
-        cache.store(dump.path, "dump-flags", (), found)
+        cache.store(dump.path, _FLAGS, (), found)
     dump.known_flags = found
     return found
 
 
-def history(dump: Dump, symbol: str, *, progress=None, missing_ok: bool = True) -> list | None:
-    """`dump.history(symbol)`, computed once per dump version. When no snapshot holds
-    the symbol: None, or with `missing_ok=False` the UsageError that says so."""
-    found = cache.load(dump.path, "history", (symbol,))
+def history(dump: Dump, symbol: str, *, cosmetic: bool = False, progress=None,
+            missing_ok: bool = True) -> list | None:
+    """`dump.history(symbol, cosmetic=...)`, computed once per dump version. When no
+    snapshot holds the symbol: None, or with `missing_ok=False` the UsageError that says so."""
+    name = mlir.symbol_name(symbol)
+    found = cache.load(dump.path, _HISTORY, (name,))
     if found is None:
         try:
-            found = dump.history(symbol, progress=progress)
+            found = dump.history_all(name, progress=progress)
         except UsageError:
             if not missing_ok:
                 raise
             return None
-        cache.store(dump.path, "history", (symbol,), found)
-    return found
+        cache.store(dump.path, _HISTORY, (name,), found)
+    return [h for h in found if cosmetic or h["class"] == CHANGED]

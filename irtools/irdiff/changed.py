@@ -1,64 +1,69 @@
 """Decide, for each After snapshot, whether its pass changed the IR of the op it ran on.
 
+Each After snapshot gets a class (see normal.py): "true" (changed), "cosmetic" (only
+what the printer chose differs), "false" (the same text), or "unknown".
+
 Exact when the dump has Before and After snapshots: a stack pairs each After with
 its Before (nested pipelines print Before P, the children, then After P).
-Inferred on an after-only dump: the before-state of op X is the last earlier
-snapshot that covers X and is not nested inside X (a nested one may belong to
-the pass's own pipeline); op-scope snapshots are cut out of a covering ancestor.
-Passes that may run a nested pipeline on the same op cannot be told apart from
-their last child, so an unchanged result there is reported as unknown.
-The walk back reads each snapshot once (texts, canonical forms and the symbols they
-define are kept) and skips ancestors whose symbols show the op cannot be in them.
+
+Inferred on an after-only dump. The before-state of op X is what the prints so far
+say X looked like: module-scope prints hold everything, so the last one is it;
+op-scope prints are put together into a tree of the ops printed (tree.py), where a
+print of X, of an op around X or of one inside X replaces that part. Each snapshot is
+read and parsed once, and comparing X costs one digest, so this is linear in the dump.
+A pass that runs a nested pipeline is compared with the state before its nested
+passes printed; one whose nested pipeline runs on X itself cannot be told apart from
+its last child, so an unchanged result there is reported as unknown.
 """
 
 from __future__ import annotations
 
 import re
 
-from irtools.irdiff import mlir
-from irtools.irdiff.text import body, body_hash
+from irtools.irdiff import mlir, tree
+from irtools.irdiff.normal import CHANGED, COSMETIC, SAME, UNKNOWN, aliases_of, classify_texts, scrub_fixedpoint
+from irtools.irdiff.text import reduced
 
-CHANGED, SAME, UNKNOWN = "true", "false", "unknown"
+__all__ = ["CHANGED", "COSMETIC", "SAME", "UNKNOWN", "changed_flags", "changed_only"]
 
 # Passes that run a nested pipeline on the op they are given.
 _SAME_LEVEL_PIPELINE = re.compile(
     r"^(?!.*Adaptor).*PipelinePass$|FixedPointIterator|LowerExecutableTarget|ConvertToLLVM"
     r"|^(Translate|Configure|Link|Serialize)\w*Executable")
 _EXECUTABLES = ("hal.executable", "flow.executable", "stream.executable")
+_ADAPTOR = "OpPipelineAdaptorPass"
+_USES = re.compile(rb'@(?:"(?:[^"\\]|\\.)*"|[\w$.-]+)')
 
 
 def changed_flags(idx, f, *, progress=None) -> list:
-    """One of "true"/"false"/"unknown" per snapshot ("" for Before snapshots)."""
+    """One class per snapshot ("" for Before snapshots)."""
     snaps = idx.snapshots
     if any(s.when == "before" for s in snaps) and any(s.when == "after" for s in snaps):
         return _exact(snaps, f, progress)
     return _inferred(idx, f, progress)
 
 
+def changed_only(flags) -> list:
+    """True where the pass really changed the IR."""
+    return [flag == CHANGED for flag in flags]
+
+
 def _exact(snaps, f, progress):
     out = [""] * len(snaps)
-    stack = []
-    hashes = {}
-
-    def digest(s):
-        if s.index not in hashes:
-            hashes[s.index] = body_hash(f, s)
-        return hashes[s.index]
-
+    stack = []   # (Before snapshot, its reduced text)
     for n, s in enumerate(snaps):
         if s.when == "before":
-            stack.append(s)
+            stack.append((s, reduced(f, s)))
         else:
             j = len(stack) - 1
-            while j >= 0 and not _pairs(stack[j], s):
+            while j >= 0 and not _pairs(stack[j][0], s):
                 j -= 1
             if j < 0:
                 out[s.index] = UNKNOWN   # its Before was not printed (e.g. a cut dump)
             else:
-                before = stack[j]
+                before = stack[j][1]
                 del stack[j:]
-                out[s.index] = CHANGED if digest(before) != digest(s) else SAME
-                hashes.pop(before.index, None)
+                out[s.index] = classify_texts(before, reduced(f, s))
         if progress and n % 64 == 0:
             progress(s.end, snaps[-1].end)
     return out
@@ -129,74 +134,31 @@ def _may_nest_same_level(s):
 
 def _inferred(idx, f, progress):
     snaps = idx.snapshots
-    dep = depths(snaps)
     out = [""] * len(snaps)
-    if idx.module_scope:
-        infer_one = _module_scope(snaps, dep, f)
-    else:
-        infer_one = _op_scope(snaps, dep, f, out)
+    infer_one = _module_scope(snaps, f) if idx.module_scope else _OpScope(snaps, f)
+    unchanged = afters = 0
     for i, s in enumerate(snaps):
         if s.when != "after":
             continue
         verdict = infer_one(i)
-        if verdict == SAME and _may_nest_same_level(s):
+        if verdict in (SAME, COSMETIC) and _may_nest_same_level(s):
             verdict = UNKNOWN
+        else:
+            afters += 1
+            unchanged += verdict == SAME
         out[i] = verdict
         if progress and i % 64 == 0:
             progress(s.end, snaps[-1].end)
+    if after_change(afters, unchanged):
+        return [CHANGED if s.when == "after" else "" for s in snaps]
     return out
 
 
-# IREE's FixedPointIteratorPass marks the module while its iterations run; the
-# mark is the iterator's doing, not that of the passes inside it.
-_FIXEDPOINT = re.compile(rb"iree\.fixedpoint\.iteration = \d+ : index(, )?")
-_SLICE_LIMIT = 64 << 20
-
-
-def scrub_fixedpoint(block):
-    # The mark sits on the module's own line, the first after the aliases.
-    start = 0 if block.startswith(b"module") else block.find(b"\nmodule") + 1
-    if start < 0 or start == 0 and not block.startswith(b"module"):
-        return block
-    end = block.find(b"\n", start)
-    end = len(block) if end < 0 else end
-    if block.find(b"iree.fixedpoint", start, end) < 0:
-        return block
-    return block[:start] + _FIXEDPOINT.sub(b"", block[start:end]) + block[end:]
-
-
-def _module_scope(snaps, dep, f):
-    hashes = {}
-
-    def digest(j):
-        if j not in hashes:
-            hashes[j] = body_hash(f, snaps[j], scrub_fixedpoint)
-            hashes.pop(j - 64, None)   # bounded cache: look-back is short
-        return hashes[j]
-
-    def infer(i):
-        children = _children(snaps[i].pass_name)
-        j = i - 1
-        while j >= 0 and (snaps[j].when != "after" or (
-                children and dep[j] > dep[i] and children(snaps[j].op))):
-            j -= 1
-        if j < 0:
-            return UNKNOWN
-        if digest(j) == digest(i):
-            return SAME
-        if dep[i] == 0 or snaps[i].size > _SLICE_LIMIT or snaps[j].size > _SLICE_LIMIT:
-            return CHANGED
-        # Only X and its children ran in between, but the module around X may carry
-        # marks of an enclosing pipeline: compare X's own text.
-        s = snaps[i]
-        mine = _slices(body(f, s), s)
-        return CHANGED if not mine or mine != _slices(body(f, snaps[j]), s) else SAME
-
-    return infer
-
-
-def _slices(text, s):
-    return [text[a:b] for a, b, indent in mlir.find_ops(text, s.op, s.symbol) if indent > 0]
+def after_change(afters, unchanged) -> bool:
+    """Whether an after-only dump was printed with --mlir-print-ir-after-change: then
+    no pass leaves its op as it was printed before (in an after-all dump of a real
+    compile, most passes do), and every snapshot is a change by construction."""
+    return afters >= 20 and unchanged <= 0.02 * afters
 
 
 class _Recent:
@@ -217,147 +179,220 @@ class _Recent:
         return value
 
 
-def _op_scope(snaps, dep, f, flags):
-    text = _Recent(lambda j: scrub_fixedpoint(body(f, snaps[j])))
-    canon = _Recent(lambda j: mlir.canonical_whole(text(j)))
-    marks = _Recent(lambda j: _symbols(canon(j)), 1 << 20, lambda v: sum(map(len, v or ())))
-
-    keys = {}
-
-    def spliced(j, stale):
-        return _splice(canon(j), stale.items(), canon) if stale else canon(j)
-
-    def key(j):
-        if j not in keys:
-            s = snaps[j]
-            keys[j] = s.op, s.symbol, _tag(text(j)) if _ambiguous(s) else ""
-        return keys[j]
+def _module_scope(snaps, f):
+    """Every print holds the whole module: X's before-state is in the last earlier one
+    (the last before X's nested passes, for a pass that runs some)."""
+    dep = depths(snaps)
+    text = _Recent(lambda j: scrub_fixedpoint(reduced(f, snaps[j])))
+    unexplained = set()   # (op, symbol) changed while no pass that prints was seen to run
 
     def infer(i):
         s = snaps[i]
-        mine = key(i)
-        unnamed = not mine[1] and not mine[2] and s.op != "builtin.module"
         children = _children(s.pass_name)
-        stale = {}      # later dumps of ops inside X: X's before-state includes them
-        seen_twin = False
         j = i - 1
-        while j >= 0:
-            other = snaps[j]
-            if other.when != "after":
-                j -= 1
-                continue
-            if key(j) == mine:
-                if text(j).rstrip() == text(i).rstrip():
-                    return SAME
-                if not unnamed:
-                    if not stale:
-                        return CHANGED
-                    before = spliced(j, _reach(j, stale, marks)[1])
-                    return SAME if before == canon(i) else CHANGED
-                seen_twin = True
-            elif dep[j] < dep[i]:
-                seen, parts = _reach(j, stale, marks) if stale else (None, stale)
-                if seen is None or _can_find(s.op, s.symbol, mine[2], *seen):
-                    verdict = _against_ancestor(spliced(j, parts), canon(i), s, mine[2])
-                    if verdict is not None:
-                        return verdict
-            elif dep[j] > dep[i] and not _funclike(s.op):
-                if not (children and children(other.op)) and flags[j] == CHANGED:
-                    stale.setdefault((other.op, other.symbol, key(j)[2]), j)
+        while j >= 0 and (snaps[j].when != "after" or (
+                children and dep[j] > dep[i] and children(snaps[j].op))):
             j -= 1
-        return CHANGED if seen_twin else UNKNOWN
+        if j < 0:
+            return UNKNOWN
+        verdict = compare(j, i)
+        if children and j == i - 1 and _ADAPTOR in s.pass_name:
+            if verdict != SAME:    # see _OpScope._verdict
+                unexplained.add((s.op, s.symbol))
+            return SAME
+        if (s.op, s.symbol) in unexplained:
+            unexplained.discard((s.op, s.symbol))
+            if _may_nest_same_level(s):
+                return CHANGED
+        return verdict
+
+    def compare(j, i):
+        old, new = text(j), text(i)
+        if old == new:
+            return SAME
+        if dep[i] == 0:
+            return classify_texts(old, new)
+        # Only X and its children ran in between, but the module around X may carry
+        # marks of an enclosing pipeline: compare X's own text.
+        s = snaps[i]
+        mine, theirs = _slices(new, s), _slices(old, s)
+        if not mine or len(mine) != len(theirs):
+            return CHANGED
+        classes = [classify_texts(a, b, aa, ab) for (a, aa), (b, ab) in zip(theirs, mine)]
+        return CHANGED if CHANGED in classes else COSMETIC if COSMETIC in classes else SAME
 
     return infer
 
 
-def _ambiguous(s):
-    return not s.symbol or s.op == "hal.executable.variant"
+def _slices(text, s):
+    aliases = None
+    out = []
+    for a, b, indent in mlir.find_ops(text, s.op, s.symbol):
+        if indent > 0:
+            if aliases is None:
+                aliases = aliases_of(text)
+            out.append((text[a:b], aliases))
+    return out
 
 
-_DEF = re.compile(rb"^\s*[\w.]+(?:\s+(?:public|private|nested))*\s+@([\w$.-]+)", re.M)
+class _OpScope:
+    """The tree of ops put together from op-scope prints, one snapshot at a time."""
 
+    def __init__(self, snaps, f):
+        self.snaps, self.f = snaps, f
+        self.parser = tree.Parser({s.op for s in snaps if s.op})
+        self.root = None
+        self.where = {}      # (op, symbol) -> [path] in root
+        self.floating = {}   # (op, symbol) -> node printed but not (yet) in root
+        self.roots = []      # root after each snapshot
+        self.placed = []     # path of each snapshot's op when it was read (None: not in root)
+        self.cursor = {}     # (op, symbol) -> (path last chosen, the passes printed it since)
+        self.unexplained = set()   # paths changed while no pass that prints was seen to run
 
-def _tag(text):
-    """The first symbol defined inside an op: tells apart ops with the same name."""
-    start = mlir.body_start(text)
-    eol = text.find(b"\n", start)
-    m = _DEF.search(text, eol if eol >= 0 else len(text))
-    return m.group(1).decode() if m else ""
+    def reread(self, j):
+        return reduced(self.f, self.snaps[j])
 
+    def __call__(self, i):
+        while len(self.roots) < i:      # Before snapshots and the like
+            self.roots.append(self.root)
+            self.placed.append(None)
+        s = self.snaps[i]
+        node = self.parser.parse(reduced(self.f, s), i)
+        if node is None:
+            self.roots.append(self.root)
+            self.placed.append(None)
+            return UNKNOWN
+        verdict, path = self._verdict(i, s, node)
+        self._update(node, path)
+        self.roots.append(self.root)
+        self.placed.append(path)
+        return verdict
 
-def _against_ancestor(outer, wanted, s, tag):
-    """Compare `wanted` with each op like it in the larger print `outer`; None if none is there.
+    def _candidates(self, node):
+        paths = self.where.get(node.key, ())
+        if len(paths) > 1 and node.tag:
+            tagged = [p for p in paths if self.root.at(p).tag == node.tag]
+            paths = tagged or paths
+        if not paths and node.tag and node.key not in self.floating:
+            # Renamed (IREE's SanitizeModuleNamesPass turns `@"a b."` into `@a_b_`): the
+            # one op of its kind that holds the same first symbol.
+            paths = [p for key, ps in self.where.items() if key[0] == node.op and key != node.key
+                     for p in ps if self.root.at(p).tag == node.tag]
+            if len(paths) != 1:
+                return []
+        return list(paths)
 
-    Both are in `mlir.canonical_whole` form; later dumps of ops inside are spliced in.
-    """
-    found = False
-    for start, end, indent in mlir.find_ops(outer, s.op, s.symbol):
-        if tag and _tag(outer[start:end]) != tag:
-            continue
-        found = True
-        if mlir.canonical_slice(outer, start, end, indent, {}) == wanted:
-            return SAME
-    return CHANGED if found else None
+    def _verdict(self, i, s, node):
+        paths = self._candidates(node)
+        if not paths:
+            twin = self.floating.get(node.key)
+            if twin is None:
+                return UNKNOWN, None
+            return self._compare([twin], node), None
+        base = self.root
+        children = _children(s.pass_name)
+        if children and len(paths) == 1:
+            j = self._start(i, paths[0], children)
+            if j == i - 1 and _ADAPTOR in s.pass_name:
+                # An adaptor whose nested passes printed nothing ran none: a difference
+                # is the doing of a pass around it, which prints later (ConvertToLLVMPass
+                # converts, then runs an adaptor).
+                old = self.root.at(paths[0])
+                if old.digest != node.digest:
+                    self.unexplained.add(paths[0])
+                return SAME, paths[0]
+            base = self.roots[j] if j >= 0 else None
+        befores = []
+        for p in paths:
+            old = base.at(p) if base is not None else None
+            if old is None or old.key != node.key:
+                old = self.root.at(p)
+            befores.append(old)
+        same = [p for p, b in zip(paths, befores) if b.digest == node.digest]
+        if len(paths) == 1 and paths[0] in self.unexplained:
+            self.unexplained.discard(paths[0])
+            if _may_nest_same_level(s):
+                return CHANGED, paths[0]
+        if same:
+            self._chose(node.key, same[0], s)
+            return SAME, same[0]
+        k = self._choose(paths, befores, node, s) if len(paths) > 1 else 0
+        self._chose(node.key, paths[k], s)
+        return self._compare([befores[k]], node), paths[k]
 
+    def _choose(self, paths, befores, node, s):
+        """Which of several ops alike (unnamed initializers, say) a print is of: the one
+        whose symbols it shares most; else the one printed last, unless this pass printed
+        it already (MLIR runs a nested pipeline op by op); else the next one."""
+        mine = self._uses(node)
+        if mine:
+            scores = [len(mine & theirs) / len(mine | theirs) if (theirs := self._uses(b)) else 0
+                      for b in befores]
+            best = max(scores)
+            if scores.count(best) == 1 and best > 0:
+                return scores.index(best)
+        last, passes = self.cursor.get(node.key, (None, ()))
+        if last in paths and (s.pass_name, s.arg) not in passes:
+            return paths.index(last)
+        return next((n for n, p in enumerate(paths) if last is not None and p > last), 0)
 
-_SYMBOL_USE = re.compile(rb"@([\w$.-]+)")
-_SYMBOL_DEF = re.compile(rb'^ *"?([A-Za-z_][\w.$-]*)"?(?:\s+(?:public|private|nested))*\s+@([\w$.-]+)',
-                         re.M)
+    def _chose(self, key, path, s):
+        last, passes = self.cursor.get(key, (None, ()))
+        passes = passes + ((s.pass_name, s.arg),) if last == path else ((s.pass_name, s.arg),)
+        self.cursor[key] = (path, passes)
 
+    def _uses(self, node):
+        form = self.parser.template(node, self.reread)   # read again if it was dropped
+        return frozenset(_USES.findall(form)) if form else frozenset()
 
-def _symbols(text):
-    """(ops defining a symbol as {(op, name)}, every `@name` used) in a print; None when
-    some are quoted (`@"a b"`), which these patterns do not read."""
-    if b'@"' in text:
-        return None
-    return frozenset(_SYMBOL_DEF.findall(text)), frozenset(_SYMBOL_USE.findall(text))
-
-
-def _can_find(op, symbol, tag, defs, uses):
-    # What find_ops (op line `op @symbol`) and _tag (`@tag` inside) need to match.
-    if symbol:
-        name = symbol.encode()
-        if (op.encode(), name) not in defs and not (
-                op == "builtin.module" and (b"module", name) in defs):
-            return False
-    return not tag or tag.encode() in uses
-
-
-def _reach(j, stale, marks):
-    """What snapshot j may define and use once `stale` is spliced in, and the stale ops
-    that may be found in it (None, all of them, when the marks are unknown).
-
-    A stale op is spliced in only where it is found, in j or in what was spliced before
-    it; lines stay whole across the seams, so the spliced text holds its parts' marks.
-    Skipping the others saves a search each, and a whole splice on a long walk back.
-    """
-    seen = marks(j)
-    left = dict(stale)
-    found = set()
-    grown = True
-    while grown and seen is not None:
-        grown = False
-        for key, k in list(left.items()):
-            if _can_find(*key, *seen):
-                del left[key]
-                found.add(key)
-                extra = marks(k)
-                seen = None if extra is None else (seen[0] | extra[0], seen[1] | extra[1])
-                grown = True
-                if seen is None:
-                    break
-    if seen is None:
-        return None, dict(stale)
-    return seen, {key: k for key, k in stale.items() if key in found}
-
-
-def _splice(outer, stale, canon):
-    """`outer` with the first op of each stale `((op, symbol, tag), j)`, in order, made canon(j)."""
-    for (op, symbol, tag), j in stale:
-        for start, end, indent in mlir.find_ops(outer, op, symbol):
-            if indent and (not tag or _tag(outer[start:end]) == tag):
-                pad = b" " * indent
-                new = pad + canon(j).replace(b"\n", b"\n" + pad)
-                outer = outer[:start] + new + outer[end:]
+    def _start(self, i, path, children):
+        """The snapshot just before pass i's nested passes printed ops inside `path`."""
+        j = i - 1
+        n = len(path)
+        while j >= 0:
+            p = self.placed[j]
+            if self.snaps[j].when == "after" and not (
+                    p is not None and len(p) > n and p[:n] == path and children(self.snaps[j].op)):
                 break
-    return outer
+            j -= 1
+        return j
+
+    def _compare(self, befores, node):
+        for old in befores:
+            if old.digest == node.digest:
+                return SAME
+        for old in befores:
+            if self.parser.same_but_cosmetic(old, node, self.reread):
+                return COSMETIC
+        return CHANGED
+
+    def _update(self, node, path):
+        if path is None:
+            if self.root is None and node.op == "builtin.module" or (
+                    self.root is not None and node.key == self.root.key and node.tag == self.root.tag):
+                self._set_root(node)
+            else:
+                self.floating[node.key] = node
+            return
+        if not path:
+            self._set_root(node)
+            return
+        old = self.root.at(path)
+        for sub, n in old.walk(path):
+            self.where[n.key].remove(sub)
+        self.root = tree.replace(self.root, path, node)
+        keys = set()
+        for sub, n in node.walk(path):
+            self.where.setdefault(n.key, []).append(sub)
+            keys.add(n.key)
+        for key in keys:
+            self.where[key].sort()
+
+    def _set_root(self, node):
+        self.root = node
+        self.where = {}
+        for sub, n in node.walk():
+            self.where.setdefault(n.key, []).append(sub)
+        for key in list(self.floating):
+            if key in self.where:
+                del self.floating[key]

@@ -13,11 +13,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from irtools.irdiff.mlir import unquote
+
 # Markers a header line starts with; the scanner looks for "IR Dump " and checks these.
 PREFIXES = (b"// -----// ", b"// *** ")
 
 _LINE = re.compile(r"^// (?:-----//|\*\*\*) IR Dump (Before|After) (.*?)\s*(?://----- //|\*\*\*)?\s*$")
-_SCOPE = re.compile(r"""\s*\('([^']+)' operation(?:: @("(?:[^"\\]|\\.)*"|[^\s)]+))?\)$""")
+# The symbol is printed as it is, spaces and all (`@Model from PaddlePaddle.`): it runs
+# to the closing parenthesis at the end.
+_SCOPE = re.compile(r"""\s*\('([^']+)' operation(?:: @("(?:[^"\\]|\\.)*"|.+))?\)$""")
 _OLD = re.compile(r"^(\S+?)(?: Failed)? \((\S+)\)$")
 
 
@@ -40,7 +44,7 @@ def parse_header(line: str) -> Header | None:
     op = symbol = ""
     s = _SCOPE.search(rest)
     if s:
-        op, symbol = s.group(1), (s.group(2) or "").strip('"')
+        op, symbol = s.group(1), unquote(s.group(2) or "")
         rest = rest[:s.start()]
     failed = False
     if ": " in rest and not rest.startswith("("):

@@ -304,7 +304,8 @@ def _first_op(f, snap):
         m = _OP_LINE.match(line)
         if m:
             op = m.group(1).decode()
-            return ("builtin.module" if op == "module" else op), (m.group(2) or b"").strip(b'"').decode()
+            symbol = mlir.unquote((m.group(2) or b"").decode("utf-8", "replace"))
+            return ("builtin.module" if op == "module" else op), symbol
         break
     return "", ""
 

@@ -60,6 +60,55 @@ def body_start(text: bytes) -> int:
     return min(pos, len(text))
 
 
+_BARE = re.compile(r"[A-Za-z_][\w$.]*")
+_ESCAPE = re.compile(r'\\(["\\nt]|[0-9A-Fa-f]{2})')
+
+
+def unquote(name: str) -> str:
+    """A symbol's name from its printed form: `"a b"` -> `a b`; a bare name as it is."""
+    if len(name) < 2 or name[0] != '"' or name[-1] != '"':
+        return name
+    inner = name[1:-1]
+    if "\\" not in inner:
+        return inner
+    return _ESCAPE.sub(lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1))
+                       if len(m.group(1)) == 1 else chr(int(m.group(1), 16)), inner)
+
+
+def symbol_name(text: str) -> str:
+    """The symbol a user means: `@a`, `a`, `@"a b"` and `"a b"` all name their symbol."""
+    text = text.strip()
+    return unquote(text[1:] if text.startswith("@") else text)
+
+
+def printed(name: str) -> str:
+    """A symbol as MLIR prints it, without the `@`: quoted when it is not a bare name."""
+    if _BARE.fullmatch(name):
+        return name
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def sanitized(name: str) -> str:
+    """The name IREE gives a module whose name is not a plain identifier
+    (SanitizeModuleNamesPass: each byte but letters, digits and `_` becomes `_`)."""
+    return re.sub(rb"[^A-Za-z0-9_]", b"_", name.encode()).decode()
+
+
+def spellings(name: str) -> list:
+    """The ways `@name` may appear in printed IR, as bytes after the `@`."""
+    forms = [name.encode(), ('"' + name + '"').encode(), printed(name).encode()]
+    return list(dict.fromkeys(forms))
+
+
+def _symbol_alternatives(symbol: str) -> bytes:
+    return b"(?:" + b"|".join(re.escape(f) for f in spellings(symbol)) + b")"
+
+
+# What may follow a symbol where it is defined: not `::`, which makes it a reference
+# (`stream.cmd.dispatch @ex::@entry` uses @ex, it does not define it).
+_AFTER_DEF = rb"(?=[\s({<]|:(?!:)|$)"
+
+
 @functools.lru_cache(maxsize=4096)
 def _op_pattern(op: str, symbol: str):
     names = [re.escape(op.encode())]
@@ -68,8 +117,7 @@ def _op_pattern(op: str, symbol: str):
     name = b"(?:" + b"|".join(names) + b")"
     sym = b""
     if symbol:
-        s = re.escape(symbol.encode())
-        sym = rb"(?:\s+(?:public|private|nested))*\s+@(?:" + s + rb'|"' + s + rb'")(?=[\s({:<]|$)'
+        sym = rb"(?:\s+(?:public|private|nested))*\s+@" + _symbol_alternatives(symbol) + _AFTER_DEF
     else:
         sym = rb"(?=[\s{(]|$)(?!(?:\s+(?:public|private|nested))*\s+@)"
     return re.compile(rb'^( *)"?' + name + rb'"?' + sym, re.M)
@@ -95,8 +143,14 @@ def op_end(text: bytes, start: int, indent: int) -> int:
 
 
 def needle_of(op: str, symbol: str) -> bytes:
-    """What every line `find_ops` matches holds: `@symbol`, else the op name's last part."""
-    return ("@" + symbol if symbol else op.split(".")[-1]).encode()
+    """What every line `find_ops` matches holds: `@symbol` (or, for a name MLIR quotes,
+    its longest run of plain characters), else the op name's last part."""
+    if not symbol:
+        return op.split(".")[-1].encode()
+    if printed(symbol) == symbol:
+        return ("@" + symbol).encode()
+    runs = re.findall(r"[\w$.-]+", symbol)
+    return max(runs, key=len).encode() if runs else b"@"
 
 
 def find_ops(text: bytes, op: str, symbol: str = "", *, start: int = 0, end: int | None = None):
@@ -132,9 +186,8 @@ def find_symbol(text: bytes, symbol: str):
     A dispatch name is both a `hal.executable.export` and a `func.func`; the
     function is what a user follows, so it wins.
     """
-    s = re.escape(symbol.encode())
-    pattern = re.compile(rb'^( *)"?([A-Za-z_][\w.]*)"?(?:\s+(?:public|private|nested))*\s+@(?:'
-                         + s + rb'|"' + s + rb'")(?=[\s({:<]|$)', re.M)
+    pattern = re.compile(rb'^( *)"?([A-Za-z_][\w.]*)"?(?:\s+(?:public|private|nested))*\s+@'
+                         + _symbol_alternatives(symbol) + _AFTER_DEF, re.M)
     best = None
     for m in pattern.finditer(text):
         op = m.group(2).decode()

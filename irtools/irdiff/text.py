@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import zlib
 
 _BLOCK = 8 << 20
@@ -67,3 +68,87 @@ def body_hash(f, snap, scrub=None) -> tuple:
         crc = zlib.crc32(b"\r", crc)
         length += 1
     return crc, length
+
+
+# Strings longer than this (hex constants, resource blobs) stand in a reduced text as
+# a digest: comparing prints then costs a hash of them, and memory stays small.
+LONG_STRING = 256
+_HEX = b'"0x'
+
+
+def reduced(f, snap, start=None, end=None, anchors=None, *, block=_BLOCK) -> bytes:
+    """The snapshot's IR with every long `"0x..."` string replaced by `"0x~CRC~LENGTH"`.
+
+    Two reduced texts are equal exactly when the IR texts are (up to crc32 collisions
+    of equally long strings). Read in bounded blocks, so a snapshot with a 10 GB
+    constant costs no more memory than one without it. `anchors`, a list, gets
+    (offset in the reduced text, offset in the file) after each string replaced
+    (see `file_offset`).
+    """
+    start = snap.body if start is None else start
+    end = content_end(f, snap) if end is None else end
+    out = []
+    crc, length = -1, 0    # inside a long string: its crc32 and length so far
+    carry = b""            # the end of a block that may start a `"0x` string
+    f.seek(start)
+    left = end - start
+    while True:
+        part = f.read(min(block, left)) if left > 0 else b""
+        left -= len(part)
+        final = left <= 0 or not part
+        data = carry + part if carry else part
+        carry = b""
+        pos, n = 0, len(data)
+        while pos < n:
+            if crc >= 0:
+                q = data.find(b'"', pos)
+                stop = n if q < 0 else q
+                crc = zlib.crc32(memoryview(data)[pos:stop], crc)
+                length += stop - pos
+                if q < 0:
+                    break
+                out.append(b'"0x~%08x~%x"' % (crc, length))
+                crc, pos = -1, q + 1
+                if anchors is not None:
+                    anchors.append((sum(map(len, out)), end - left - len(data) + pos))
+                continue
+            h = data.find(_HEX, pos)
+            if h < 0:
+                keep = n if final else max(pos, n - 2)
+                out.append(data[pos:keep])
+                carry = data[keep:]
+                break
+            q = data.find(b'"', h + 3, h + 3 + LONG_STRING)
+            if q >= 0:                       # a short string stays as it is
+                out.append(data[pos:q + 1])
+                pos = q + 1
+            elif n - (h + 3) < LONG_STRING and not final:
+                out.append(data[pos:h])      # too near the block's end to tell
+                carry = data[h:]
+                break
+            else:
+                out.append(data[pos:h])
+                crc, length, pos = 0, 0, h + 3
+        if final:
+            break
+    if crc >= 0:   # cut off inside a string (a truncated dump)
+        out.append(b'"0x~%08x~%x' % (crc, length))
+    data = b"".join(out)
+    if b"\r" in data:   # CRLF ends: offsets are not kept
+        data = data.replace(b"\r\n", b"\n")
+        if anchors is not None:
+            anchors.clear()
+            anchors.append((-1, -1))
+    return data
+
+
+def file_offset(anchors, start, offset):
+    """The file offset of `offset` in a reduced text read from `start` (None if it cannot
+    be told: a CRLF dump)."""
+    if anchors and anchors[0][0] < 0:
+        return None
+    k = bisect.bisect_right(anchors, (offset, float("inf"))) - 1
+    if k < 0:
+        return start + offset
+    at, where = anchors[k]
+    return where + (offset - at)

@@ -7,30 +7,51 @@ from rich.text import Text
 
 from irtools.render import human_bytes
 
-_FLAG_STYLE = {"true": "bold yellow", "false": "dim", "unknown": "magenta", "": "dim"}
+_FLAG_STYLE = {"true": "bold yellow", "cosmetic": "cyan", "false": "dim", "unknown": "magenta",
+               "": "dim"}
 
 
-def passes_table(rows, *, title=None) -> Table:
-    table = Table(title=title, header_style="bold", box=None, pad_edge=False)
+def passes_table(rows, *, title=None, more=0, changed=False) -> Table:
+    """The rows given; `more` says how many were left out (the footer tells how to see them)."""
+    caption = None
+    if more:
+        caption = (f"{more:,} more rows not shown: --limit 0 shows all, --format csv writes all"
+                   + ("" if changed else "; --changed keeps the passes that changed the IR"))
+    table = Table(title=title, caption=caption, caption_justify="left", header_style="bold",
+                  box=None, pad_edge=False)
     for name, justify in (("#", "right"), ("when", "left"), ("pass", "left"), ("op", "left"),
                           ("symbol", "left"), ("lines", "right"), ("size", "right"),
                           ("changed", "left")):
         table.add_column(name, justify=justify, no_wrap=name != "symbol")
     for r in rows:
         table.add_row(str(r["index"]), r["when"], r["pass"].split("::")[-1], r["op"],
-                      ("@" + r["symbol"]) if r["symbol"] else "", f"{r['lines']:,}",
+                      _symbol(r["symbol"]), f"{r['lines']:,}",
                       human_bytes(r["bytes"]), Text(r["changed"], style=_FLAG_STYLE[r["changed"]]))
     return table
 
 
-def history_table(rows, symbol) -> Table:
-    table = Table(title=f"passes that changed @{symbol.lstrip('@')}", header_style="bold", box=None)
-    for name in ("#", "pass", "op", "scope", "+", "-"):
+def _symbol(name):
+    from irtools.irdiff.mlir import printed
+
+    return "@" + printed(name) if name else ""
+
+
+def history_table(rows, symbol, *, classes=False) -> Table:
+    """The history of a symbol; `classes` adds the class of each change (true or cosmetic)."""
+    from irtools.irdiff.mlir import symbol_name
+
+    what = "changed" if not classes else "changed (or only reprinted)"
+    table = Table(title=f"passes that {what} {_symbol(symbol_name(symbol))}", header_style="bold",
+                  box=None)
+    names = ("#", "pass", "op", "scope", "+", "-") + (("class",) if classes else ())
+    for name in names:
         table.add_column(name, justify="right" if name in ("#", "+", "-") else "left")
     for r in rows:
-        table.add_row(str(r["index"]), r["pass"].split("::")[-1], r["op"],
-                      ("@" + r["scope"]) if r["scope"] else "",
-                      Text(f"+{r['added']}", style="green"), Text(f"-{r['removed']}", style="red"))
+        cells = [str(r["index"]), r["pass"].split("::")[-1], r["op"], _symbol(r["scope"]),
+                 Text(f"+{r['added']}", style="green"), Text(f"-{r['removed']}", style="red")]
+        if classes:
+            cells.append(Text(r["class"], style=_FLAG_STYLE.get(r["class"])))
+        table.add_row(*cells)
     return table
 
 

@@ -200,12 +200,13 @@ class DumpLoader:
             self._flags = cached.flags(dump, progress=progress)
             return dump.rows()
 
-    def history(self, symbol, progress=None) -> list | None:
-        """The passes that changed @symbol, or None when no snapshot holds it."""
+    def history(self, symbol, progress=None, *, cosmetic=False) -> list | None:
+        """The passes that changed @symbol (with `cosmetic`, also those that changed only
+        how it prints), or None when no snapshot holds it."""
         from irtools.irdiff import cached
 
         with self._dump(progress) as dump:
-            return cached.history(dump, symbol, progress=progress)
+            return cached.history(dump, symbol, cosmetic=cosmetic, progress=progress)
 
     def lines(self, n, symbol=None) -> list:
         with self._dump() as dump:

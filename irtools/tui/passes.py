@@ -12,7 +12,8 @@ from irtools.tui.base import BaseScreen, Loading, SearchBar
 from irtools.tui.rows import Column, RowsView
 from irtools.units import human_bytes
 
-_FLAG_STYLE = {"true": "bold yellow", "false": "dim", "unknown": "magenta", "": "dim"}
+_FLAG_STYLE = {"true": "bold yellow", "cosmetic": "cyan", "false": "dim", "unknown": "magenta",
+               "": "dim"}
 COLUMNS = [  # the scope last: it is the one that may be long
     Column("#", lambda r: str(r["index"]), right=True),
     Column("when", lambda r: r["when"]),
@@ -21,14 +22,21 @@ COLUMNS = [  # the scope last: it is the one that may be long
     Column("lines", lambda r: f"{r['lines']:,}", right=True),
     Column("size", lambda r: human_bytes(r["bytes"]), right=True),
     Column("changed", lambda r: Text(r["changed"], style=_FLAG_STYLE[r["changed"]])),
-    Column("scope", lambda r: ("@" + r["symbol"]) if r["symbol"] else "", max_width=80),
+    Column("scope", lambda r: _symbol(r["symbol"]), max_width=80),
 ]
+
+
+def _symbol(name):
+    from irtools.irdiff.mlir import printed
+
+    return "@" + printed(name) if name else ""
 
 
 class PassesScreen(BaseScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("c", "changed", "Changed only"),
+        Binding("o", "cosmetic", "Cosmetic too"),
         Binding("/", "search", "Search"),
         Binding("v", "view", "View IR"),
     ]
@@ -38,6 +46,7 @@ class PassesScreen(BaseScreen):
         self.dump, self.label = dump, label
         self.all_rows = None
         self.changed_only = False
+        self.cosmetic = False   # with changed_only (and in histories): also cosmetic changes
         self.query_text = ""
         self.history = None   # (symbol, rows) when searching by @symbol
         self.shown = []
@@ -66,20 +75,24 @@ class PassesScreen(BaseScreen):
             symbol, changed = self.history
             by_index = {r["index"]: r for r in rows}
             rows = [by_index[h["index"]] for h in changed if h["index"] in by_index]
-            note = f"   the {len(rows)} passes that changed @{symbol}"
+            note = f"   the {len(rows)} passes that changed {_symbol(symbol)}" + (
+                " (cosmetic too)" if self.cosmetic else "")
         elif self.query_text:
             pattern = re.compile(self.query_text, re.IGNORECASE)
             rows = [r for r in rows if pattern.search(r["pass"]) or pattern.search(r["arg"])
                     or pattern.search(r["symbol"])]
             note = f"   matching /{self.query_text}/"
         if self.changed_only:
-            rows = [r for r in rows if r["changed"] == "true"]
-            note += "   changed only"
+            wanted = ("true", "cosmetic") if self.cosmetic else ("true",)
+            rows = [r for r in rows if r["changed"] in wanted]
+            note += "   changed only" + (" (cosmetic too)" if self.cosmetic else "")
         self.shown = rows
         total = len(self.all_rows)
         changed = sum(r["changed"] == "true" for r in self.all_rows)
+        cosmetic = sum(r["changed"] == "cosmetic" for r in self.all_rows)
+        also = f" ({cosmetic:,} more only how it prints)" if cosmetic else ""
         self.query_one("#title", Static).update(
-            f"{self.dump.title}: {total:,} snapshots, {changed:,} changed the IR{note}")
+            f"{self.dump.title}: {total:,} snapshots, {changed:,} changed the IR{also}{note}")
         table = self.query_one(RowsView)
         table.set_table(rows)
         table.focus()
@@ -87,6 +100,13 @@ class PassesScreen(BaseScreen):
     def action_changed(self):
         self.changed_only = not self.changed_only
         if self.all_rows is not None:
+            self.fill()
+
+    def action_cosmetic(self):
+        self.cosmetic = not self.cosmetic
+        if self.history is not None:
+            self._follow(self.history[0])
+        elif self.all_rows is not None:
             self.fill()
 
     def action_search(self):
@@ -98,10 +118,9 @@ class PassesScreen(BaseScreen):
         text = event.value.strip()
         self.history = None
         if text.startswith("@"):
-            symbol = text[1:]
-            self.load(f"passes that changed @{symbol}",
-                      lambda progress: self.dump.history(symbol, progress),
-                      lambda rows: self.show_history(symbol, rows), group="history")
+            from irtools.irdiff.mlir import symbol_name
+
+            self._follow(symbol_name(text))
             return
         try:
             re.compile(text)
@@ -111,9 +130,15 @@ class PassesScreen(BaseScreen):
         self.query_text = text
         self.fill()
 
+    def _follow(self, symbol):
+        cosmetic = self.cosmetic
+        self.load(f"passes that changed {_symbol(symbol)}",
+                  lambda progress: self.dump.history(symbol, progress, cosmetic=cosmetic),
+                  lambda rows: self.show_history(symbol, rows), group="history")
+
     def show_history(self, symbol, rows):
         if rows is None:
-            self.notify(f"@{symbol} is in no snapshot of this dump", severity="warning")
+            self.notify(f"{_symbol(symbol)} is in no snapshot of this dump", severity="warning")
             return
         self.history = (symbol, rows)
         self.fill()
@@ -146,7 +171,7 @@ class PassesScreen(BaseScreen):
         if r is not None:
             dump, n = self.dump, r["index"]
             symbol = self.history[0] if self.history else None
-            self.app.push_screen(IRScreen(dump.snapshot_label(n) + (f" @{symbol}" if symbol else ""),
+            self.app.push_screen(IRScreen(dump.snapshot_label(n) + (f" {_symbol(symbol)}" if symbol else ""),
                                           lambda progress: dump.lines(n, symbol)))
 
     def action_back(self):
