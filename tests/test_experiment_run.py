@@ -300,3 +300,15 @@ def test_hotspots_of_a_sweep_show_each_run_once(sweep):
     code, out, err = run_cli("hotspots", sweep, "--by", "dispatch", "--format", "csv")
     assert code == 0, err
     assert {line.split(",")[0] for line in out.splitlines()[1:]} == {r.name for r in runs}
+
+
+def test_explain_and_layers_of_a_sweep_show_each_run_once(sweep):
+    """--explain and --by layer tables are of the first repeat too."""
+    sweep = sweep[0]
+    for args in (["--by", "dispatch", "--explain"], ["--by", "layer"]):
+        code, out, err = run_cli("hotspots", sweep, *args, "--top", "2")
+        assert code == 0, err
+        titles = re.findall(r"^(\S+): [\d.,]+ \S+ captured", out, flags=re.M)
+        assert titles and all(t.endswith("/r1") for t in titles), out
+        assert len(titles) == len(set(titles))
+        assert "later repeats not shown" in err

@@ -111,17 +111,11 @@ def _title(where, zones: int, last_ns: int, args) -> str:
 def run_dir(args) -> int:
     from irtools.render import console_width, progress_bar
     from irtools.render.tables import hotspot_table
-    from irtools.run.layout import RunDir
     from irtools.run.report import run_hotspots, stack_runs
 
     if args.explain or args.by == "layer":
         return explain_runs(args)
-    infos = RunDir.open(args.trace).run_list()
-    # A sweep's repeats differ only by noise: a table each would bury the variants.
-    hidden = 0
-    if args.format == "table":
-        hidden = sum((i.repeat or 1) != 1 for i in infos)
-        infos = [i for i in infos if (i.repeat or 1) == 1]
+    infos, hidden = _shown_runs(args)
     frames = []
     for info in infos:
         with progress_bar(f"reading {info.trace}") as progress:
@@ -134,13 +128,30 @@ def run_dir(args) -> int:
     for f in frames:
         title = _title(f.attrs['run'], f.attrs['zones'], f.attrs['last_time_ns'], args)
         emit(f, "table", lambda f, t=title: hotspot_table(f, title=t, width=console_width()))
+    _say_hidden(hidden)
+    return 0
+
+
+def _shown_runs(args):
+    """The runs to show, and how many later repeats a table leaves out."""
+    from irtools.run.layout import RunDir
+
+    infos = RunDir.open(args.trace).run_list()
+    # A sweep's repeats differ only by noise: a table each would bury the variants.
+    hidden = 0
+    if args.format == "table":
+        hidden = sum((i.repeat or 1) != 1 for i in infos)
+        infos = [i for i in infos if (i.repeat or 1) == 1]
+    return infos, hidden
+
+
+def _say_hidden(hidden: int):
     if hidden:
         from irtools.render import stderr_console
 
         stderr_console().print(f"{hidden} later repeats not shown (the tables are of r1): "
                                f"--format csv has every repeat; `irtools compare RUN@A RUN@B` "
                                f"pools them")
-    return 0
 
 
 def explain_runs(args) -> int:
@@ -148,12 +159,12 @@ def explain_runs(args) -> int:
     from irtools.analysis.explain import explain, layers
     from irtools.render import console_width, human_ns, progress_bar, stderr_console, stdout_console
     from irtools.render.roofline import explain_details, explain_table, layer_table
-    from irtools.run.layout import RunDir
     from irtools.run.report import run_hotspots, stack_runs
 
     frames = []
     layer = args.by == "layer"
-    for info in RunDir.open(args.trace).run_list():
+    infos, hidden = _shown_runs(args)
+    for info in infos:
         with progress_bar(f"reading {info.trace}") as progress:
             # Layers sum every dispatch: --top and --filter apply to the layers.
             frame = run_hotspots(info, by="dispatch", sort=None if layer else args.sort,
@@ -188,6 +199,7 @@ def explain_runs(args) -> int:
         if not f.attrs.get("has_sources"):
             err.print("[yellow]note:[/] the run kept no executable sources: no work to measure",
                       highlight=False)
+    _say_hidden(hidden)
     return 0
 
 
