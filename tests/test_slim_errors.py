@@ -136,3 +136,60 @@ def test_splats_small_and_unsupported_stay_inline(tmp_path):
     assert text.splitlines()[1:4] == out.splitlines()[1:4]
     irtools.slim_mlir(src, tmp_path / "par.mlir", params=tmp_path / "w.irpa")
     assert text.splitlines()[1:4] == (tmp_path / "par.mlir").read_text().splitlines()[1:4]
+
+
+def _blob(n, seed):
+    """A resource blob as MLIR prints one: its alignment as a little-endian u32, then the bytes."""
+    return "0x04000000" + bytes((seed * 7 + k * 13) % 256 for k in range(n)).hex().upper()
+
+
+# What a torch or ONNX import looks like: globals and constants are `dense_resource`
+# with their bytes in the resource section, a placeholder is a `#util.byte_pattern`.
+TORCH_ONNX = f'''module @"torch-jit-export" {{
+  util.global private @__auto.fc1.weight = dense_resource<__auto.fc1.weight> : tensor<8x64xf32>
+  util.global private @__auto.fc2.weight = #util.byte_pattern<1> : tensor<64x16xf32>
+  func.func @main_graph(%arg0: tensor<1x8xf32>) -> tensor<1x16xf32> {{
+    %w = util.global.load @__auto.fc1.weight : tensor<8x64xf32>
+    %w2 = util.global.load @__auto.fc2.weight : tensor<64x16xf32>
+    %b = arith.constant dense_resource<_onnx__Add_7> : tensor<1x64xf32>
+    %h = linalg.matmul ins(%arg0, %w : tensor<1x8xf32>, tensor<8x64xf32>) outs(%b : tensor<1x64xf32>) -> tensor<1x64xf32>
+    %z = arith.constant dense<0.0> : tensor<1x16xf32>
+    %o = linalg.matmul ins(%h, %w2 : tensor<1x64xf32>, tensor<64x16xf32>) outs(%z : tensor<1x16xf32>) -> tensor<1x16xf32>
+    return %o : tensor<1x16xf32>
+  }}
+}}
+
+{{-#
+  dialect_resources: {{
+    builtin: {{
+      __auto.fc1.weight: "{_blob(8 * 64 * 4, 1)}",
+      _onnx__Add_7: "{_blob(64 * 4, 2)}"
+    }}
+  }}
+#-}}
+'''
+
+
+def test_params_on_a_torch_onnx_import_says_why_not(tmp_path):
+    """No dense<...> to move: a clear line and exit 2, no empty archive, no output, and no
+    "run with --parameters"; without --params the file goes through as it is."""
+    src = tmp_path / "in.mlir"
+    src.write_text(TORCH_ONNX)
+    rc, out, err = run_cli("slim", src, "-o", tmp_path / "out.mlir", "--params", tmp_path / "w.irpa")
+    assert rc == 2 and err.startswith("irtools: error: ") and err.count("\n") == 1
+    assert "2 dense_resource blobs" in err and "--parameters" not in out + err
+    _only(tmp_path, "in.mlir")
+    rc, _, err = run_cli("slim", src, "-o", tmp_path / "out.mlir", "--params", tmp_path / "w.irpa",
+                         "--min-bytes", "1")
+    assert rc == 2 and "dense_resource" in err
+    rc, out, _ = run_cli("slim", src, "-o", tmp_path / "out.mlir")
+    assert rc == 0 and (tmp_path / "out.mlir").read_text() == TORCH_ONNX
+
+
+def test_params_with_nothing_large_enough_says_so(tmp_path):
+    src = tmp_path / "in.mlir"
+    src.write_text(GOOD)
+    rc, _, err = run_cli("slim", src, "-o", tmp_path / "out.mlir", "--params", tmp_path / "w.irpa",
+                         "--min-bytes", "1000000")
+    assert rc == 2 and "no dense<...> constant of at least 1000000 bytes" in err and err.count("\n") == 1
+    _only(tmp_path, "in.mlir")

@@ -172,6 +172,8 @@ def slim(input, output, *, params=None, scope: str = "model", min_bytes: int = 1
                       else ResourcesPolicy(out, fd, store, min_bytes))
             constants = Scanner(path, policy, store, progress=progress).run()
             policy.finish()
+            if params and not any(b.as_param for b in store.blobs.values()):
+                raise _nothing_for_archive(path, constants, reserved, min_bytes)
             if params:
                 with atomic_output(params, inputs=[path]) as archive:
                     _write_archive(store, archive, params)
@@ -179,6 +181,24 @@ def slim(input, output, *, params=None, scope: str = "model", min_bytes: int = 1
             store.close()
     return SlimResult(path, os.path.getsize(path), constants, output, os.path.getsize(output),
                       params, os.path.getsize(params) if params else 0, scope, min_bytes)
+
+
+def _nothing_for_archive(path, constants, resources, min_bytes) -> UsageError:
+    """Why --params would write an empty archive (then nothing is written at all)."""
+    fix = "slim without --params, or let IREE export them: iree-compile --iree-parameter-export=model=OUT.irpa"
+    if resources:
+        # A torch or ONNX import: the weights are `dense_resource<key>` with their bytes in
+        # the resource section, or placeholders such as `#util.byte_pattern`.
+        return UsageError(f"no constant to put in the archive: the input's constants are "
+                          f"{len(resources)} dense_resource blobs (as torch and ONNX imports write "
+                          "them), which --params does not move", path=path, fix=fix)
+    movable = [c for c in constants if c.action == "moved"]
+    if movable:
+        return UsageError(f"none of the {len(movable)} large constants sits where IREE takes a "
+                          "parameter (a util.global initial value or a tensor constant)",
+                          path=path, fix="slim without --params keeps them as resources")
+    return UsageError(f"no dense<...> constant of at least {min_bytes} bytes to put in the archive",
+                      path=path, fix="a smaller --min-bytes, or slim without --params")
 
 
 def _write_archive(store: BlobStore, handle, path):
