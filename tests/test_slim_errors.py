@@ -152,9 +152,11 @@ TORCH_ONNX = f'''module @"torch-jit-export" {{
     %w = util.global.load @__auto.fc1.weight : tensor<8x64xf32>
     %w2 = util.global.load @__auto.fc2.weight : tensor<64x16xf32>
     %b = arith.constant dense_resource<_onnx__Add_7> : tensor<1x64xf32>
-    %h = linalg.matmul ins(%arg0, %w : tensor<1x8xf32>, tensor<8x64xf32>) outs(%b : tensor<1x64xf32>) -> tensor<1x64xf32>
+    %h = linalg.matmul ins(%arg0, %w : tensor<1x8xf32>, tensor<8x64xf32>)
+        outs(%b : tensor<1x64xf32>) -> tensor<1x64xf32>
     %z = arith.constant dense<0.0> : tensor<1x16xf32>
-    %o = linalg.matmul ins(%h, %w2 : tensor<1x64xf32>, tensor<64x16xf32>) outs(%z : tensor<1x16xf32>) -> tensor<1x16xf32>
+    %o = linalg.matmul ins(%h, %w2 : tensor<1x64xf32>, tensor<64x16xf32>)
+        outs(%z : tensor<1x16xf32>) -> tensor<1x16xf32>
     return %o : tensor<1x16xf32>
   }}
 }}
