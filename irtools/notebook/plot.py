@@ -230,10 +230,6 @@ def _name_points(ax, x, y, labels, which):
 
 
 def _dispatch_label(name: str) -> str:
-    """`prefill_dispatch_7_matmul_32x384x128_f32` -> `7 matmul 32x384x128`."""
-    from irtools.trace.dispatch import parse_dispatch
+    from irtools.trace.dispatch import short_label
 
-    p = parse_dispatch(name)
-    if p is None:
-        return _short(name, 24)
-    return f"{p['ordinal']} {p['op_kind']} {p['shape']}".strip()
+    return short_label(name) or _short(name, 24)

@@ -6,6 +6,7 @@ import math
 
 from rich.table import Table
 
+from irtools.trace.dispatch import short_label
 from irtools.units import human_bytes, human_ns
 
 
@@ -43,14 +44,6 @@ def ceilings_table(ceilings, cache_path=None) -> Table:
     return table
 
 
-def short_name(name: str) -> str:
-    """`prefill_dispatch_7_matmul_32x384x128_f32` -> `7 matmul 32x384x128`."""
-    from irtools.trace.dispatch import parse_dispatch
-
-    p = parse_dispatch(name)
-    return f"{p['ordinal']} {p['op_kind']} {p['shape']}".strip() if p else name
-
-
 def explain_table(frame, *, title=None, width=None) -> Table:
     """Per dispatch: time per invocation, achieved rates, bound and % of ceiling, codegen.
 
@@ -69,7 +62,7 @@ def explain_table(frame, *, title=None, width=None) -> Table:
         style = "" if pct is None or pct != pct else ("red" if pct > 100 else "green" if pct >= 50 else "")
         pct_text = _num(pct, "{:.0f}%")
         table.add_row(
-            short_name(str(r["name"])), human_ns(per) if per is not None else "-",
+            short_label(str(r["name"])) or str(r["name"]), human_ns(per) if per is not None else "-",
             _num(r.get("parallelism")), _num(r["gflops"]),
             _num(r["gbps"]), _num(r["intensity"]),
             r["bound"] or ("dynamic" if "dynamic shapes" in str(r.get("work_note") or "") else "-"),

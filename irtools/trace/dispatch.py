@@ -77,6 +77,13 @@ def parse_dispatch(name: str) -> Dispatch | None:
     }
 
 
+def short_label(name: str) -> str | None:
+    """`prefill_dispatch_7_matmul_32x384x128_f32` -> `7 matmul 32x384x128`; None if not
+    a dispatch name (the function is in the table's title, the types rarely differ)."""
+    p = parse_dispatch(name)
+    return f"{p['ordinal']} {p['op_kind']} {p['shape']}".strip() if p else None
+
+
 def op_category(op_kind: str) -> str:
     for needle, category in _CATEGORIES:
         if needle in op_kind:
