@@ -208,12 +208,20 @@ def dedent(text: bytes, n: int) -> bytes:
     return re.sub(rb"(?m)^ {1,%d}" % n, b"", text)
 
 
+@functools.lru_cache(maxsize=32)
+def _alias_pattern(names: tuple) -> re.Pattern:
+    # Longest first, so `#map1` is not read as `#map` followed by `1`.
+    ordered = sorted(names, key=len, reverse=True)
+    return re.compile(b"(?:" + b"|".join(re.escape(n) for n in ordered) + rb")(?![\w$.-])")
+
+
 def expand_aliases(text: bytes, aliases: dict) -> bytes:
     """Replace alias uses by their definitions, so slices of different prints compare equal."""
-    if not aliases:
+    if not aliases or (b"#" not in text and b"!" not in text):
         return text
-    names = sorted(aliases, key=len, reverse=True)
-    pattern = re.compile(b"(?:" + b"|".join(re.escape(n) for n in names) + rb")(?![\w$.-])")
+    # Compiled once per set of aliases: a print may define hundreds of them and every
+    # op cut out of it is expanded with the same ones.
+    pattern = _alias_pattern(tuple(aliases))
     for _ in range(4):   # aliases may refer to aliases
         new = pattern.sub(lambda m: aliases[m.group(0)], text)
         if new == text:
