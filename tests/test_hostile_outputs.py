@@ -73,7 +73,10 @@ def test_a_full_device_is_one_error(devices, tmp_path, command):
 
 def test_slim_params_to_a_full_device(devices, tmp_path):
     _, full = devices
-    code, out, err = run_cli("slim", MODEL, "-o", tmp_path / "s.mlir", "--params", full, "--min-bytes", "1")
+    model = tmp_path / "w.mlir"   # a constant to move (the fixture models have none)
+    model.write_text('module {\n  util.global private @w = dense<"0x%s"> : tensor<64xf32>\n}\n'
+                     % ("3F800000" * 64))
+    code, out, err = run_cli("slim", model, "-o", tmp_path / "s.mlir", "--params", full, "--min-bytes", "1")
     one_error(code, err, full)
     assert _is_device(full, 7) and not (tmp_path / "s.mlir").exists()
     assert leftovers(tmp_path) == []
