@@ -95,7 +95,7 @@ def _real(f, s):
 
 def agreement(pairs, iree_opt):
     """Counts of our classes against MLIR's: {(ours, mlir's): n}; mlir's is "cosmetic" when
-    both texts print the same, "true" when not, None when one does not parse."""
+    both texts print the same, "changed" when not, None when one does not parse."""
     printed = reprint([t for a, b, _ in pairs for t in (a, b)], iree_opt)
     counts = {}
     for k, (_, _, ours) in enumerate(pairs):

@@ -44,7 +44,7 @@ def test_a_dump_over_the_limit(tmp_path):
                                      env=plain_env(IRTOOLS_CACHE=tmp_path / "cache", IRTOOLS_STDIN_LIMIT="100K"))
     one_error(code, err, "standard input", "IRTOOLS_STDIN_LIMIT (102,400 bytes)")
     with open(dump, "rb") as f:
-        code, out, err = run_process("ir", "passes", "-", "--format", "csv", stdin=f,
+        code, out, err = run_process("ir", "passes", "-", "--all", "--format", "csv", stdin=f,
                                      env=plain_env(IRTOOLS_CACHE=tmp_path / "cache", IRTOOLS_STDIN_LIMIT="1M"))
     assert code == 0, err
     assert out.count("\n") == 3001

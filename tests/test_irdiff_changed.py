@@ -32,16 +32,16 @@ def truth(path):
             while stack[-1][0] != name:
                 stack.pop()
             before = stack.pop()[1]
-            out.append((name.decode(), "true" if before != _body_digest(body) else "false"))
+            out.append((name.decode(), "changed" if before != _body_digest(body) else "false"))
     return out
 
 
 def afters(path, *, real=True):
-    """(pass, class) of each After snapshot; with `real`, "cosmetic" reads as "true" (the
+    """(pass, class) of each After snapshot; with `real`, "cosmetic" reads as "changed" (the
     text differs, as the plain reading above sees it)."""
     with Dump.open(path) as dump:
         rows = [(r["pass"], r["changed"]) for r in dump.rows() if r["when"] == "after"]
-    return [(p, "true" if real and c == "cosmetic" else c) for p, c in rows]
+    return [(p, "changed" if real and c == "cosmetic" else c) for p, c in rows]
 
 
 @pytest.mark.parametrize("model,mode", [("a_mm_elem", "ba"), ("a_mm_elem", "bam"), ("b_mlp3", "ba")])
@@ -63,7 +63,7 @@ def test_inferred_flags_on_after_only_dumps(dumps):
         want = afters(dumps(model, exact), real=False)
         got = afters(dumps(model, inferred), real=False)
         assert [p for p, _ in got] == [p for p, _ in want]
-        w = sum(g != "unknown" and (g == "true") != (e == "true") for (_, g), (_, e) in zip(got, want))
+        w = sum(g != "unknown" and (g == "changed") != (e == "changed") for (_, g), (_, e) in zip(got, want))
         u = sum(g == "unknown" for _, g in got)
         print(f"{model} {inferred}: {len(want)} passes, wrong {100 * w / len(want):.2f}%, "
               f"unknown {100 * u / len(want):.2f}%")
@@ -77,7 +77,7 @@ def test_after_change_dump_is_all_changes(tmp_path):
     path = compile_to_dump(MODELS / "a_mm_elem.mlir", tmp_path / "ac.txt", "--mlir-print-ir-after-all",
                            "--mlir-print-ir-after-change")
     with Dump.open(path) as dump:
-        assert set(dump.flags()) == {"true"} and len(dump) > 100
+        assert set(dump.flags()) == {"changed"} and len(dump) > 100
 
 
 def test_notebook_api(dumps):
@@ -86,9 +86,9 @@ def test_notebook_api(dumps):
     with irtools.open_dump(dumps("a_mm_elem", "ba")) as dump:
         table = dump.passes()
         assert {"index", "when", "pass", "arg", "op", "symbol", "bytes", "changed"} <= set(table.columns)
-        assert set(table[table.when == "after"].changed) <= {"true", "cosmetic", "false"}
+        assert set(table[table.when == "after"].changed) <= {"changed", "cosmetic", "false"}
         assert set(table[table.when == "before"].changed) == {""}
-        n = int(table[(table.when == "after") & (table.changed == "true")].index[0])
+        n = int(table[(table.when == "after") & (table.changed == "changed")].index[0])
         diff = dump.diff(n)
         assert not diff.same
         assert dump.show(n).startswith(("#", "module", "util", "func", "hal", "builtin", "vm"))

@@ -1,4 +1,4 @@
-"""Classes of change (true, cosmetic, false) against MLIR's own printer, on made-up texts
+"""Classes of change (changed, cosmetic, false) against MLIR's own printer, on made-up texts
 and on real dumps of the fixture models and of the example model."""
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ PAIRS = [
     (ALIASED, INLINE, "cosmetic"), (INLINE, INDENTED[len(b"module {\n"):-len(b"}\n")], "cosmetic"),
     (INLINE, RENAMED, "cosmetic"), (INLINE, LOCATED, "cosmetic"), (INLINE, REORDERED, "cosmetic"),
     (ALIASED, RENAMED, "cosmetic"),
-    (INLINE, SWAPPED, "true"), (INLINE, SUBTRACTED, "true"), (INLINE, INLINE.replace(b"@f", b"@g"), "true"),
-    (INLINE, SHUFFLED_NAMES, "true"),
+    (INLINE, SWAPPED, "changed"), (INLINE, SUBTRACTED, "changed"), (INLINE, INLINE.replace(b"@f", b"@g"), "changed"),
+    (INLINE, SHUFFLED_NAMES, "changed"),
 ]
 
 
@@ -131,7 +131,7 @@ def test_classes_agree_with_mlir_on_fixture_dumps(dumps):
     counts = agreement(pairs, tool("iree-opt"))
     total, parsed, agree = _print_agreement("a_mm_elem ba", counts)
     assert agree == parsed >= 0.97 * total
-    assert counts.get(("cosmetic", "cosmetic"), 0) >= 50 and counts.get(("true", "true"), 0) >= 200
+    assert counts.get(("cosmetic", "cosmetic"), 0) >= 50 and counts.get(("changed", "changed"), 0) >= 200
 
 
 @pytest.fixture(scope="module")
@@ -169,8 +169,8 @@ def test_history_shows_real_changes_by_default(dumps):
     with Dump.open(path) as dump:
         every = dump.history(DISPATCH, cosmetic=True)
         real = dump.history(DISPATCH)
-    assert {h["class"] for h in every} == {"true", "cosmetic"}
-    assert real == [h for h in every if h["class"] == "true"] and len(real) < len(every)
+    assert {h["class"] for h in every} == {"changed", "cosmetic"}
+    assert real == [h for h in every if h["class"] == "changed"] and len(real) < len(every)
     code, out, _ = run_ir("history", path, DISPATCH, "--format", "json")
     assert code == 0 and [h["index"] for h in __import__("json").loads(out)] == [h["index"] for h in real]
     code, out, _ = run_ir("history", path, DISPATCH, "--cosmetic")

@@ -17,16 +17,16 @@ DISPATCH = "main_dispatch_0_matmul_256x512x512_f32"
 @pytest.mark.iree
 def test_passes_formats_and_filters(dumps):
     path = dumps("a_mm_elem", "am")
-    code, out, _ = run_ir("passes", path, "--format", "csv")
+    code, out, _ = run_ir("passes", path, "--all", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and len(rows) == path.read_bytes().count(b"IR Dump")
     assert {"index", "when", "pass", "arg", "op", "symbol", "bytes", "changed"} <= set(rows[0])
-    assert {r["changed"] for r in rows} <= {"true", "cosmetic", "false", "unknown"}
+    assert {r["changed"] for r in rows} <= {"changed", "cosmetic", "false", "unknown"}
     assert any(r["symbol"] == DISPATCH for r in rows)
 
     code, out, _ = run_ir("passes", path, "--changed", "--pass", "Canonicalizer", "--format", "json")
     rows = json.loads(out)
-    assert rows and all(r["changed"] == "true" and "Canonicalizer" in r["pass"] for r in rows)
+    assert rows and all(r["changed"] == "changed" and "Canonicalizer" in r["pass"] for r in rows)
 
     code, out, _ = run_ir("passes", path, "--symbol", "@" + DISPATCH, "--format", "json")
     assert json.loads(out) and all(r["symbol"] == DISPATCH for r in json.loads(out))
@@ -75,14 +75,14 @@ def test_huge_lines_are_hashed_and_elided(tmp_path):
     assert code == 0 and "elided line of" in out and len(out) < 2000
     code, out, _ = run_ir("show", path, 2)
     assert "elided line of" in out and len(out) < 2000
-    code, out, _ = run_ir("passes", path, "--format", "json")
-    assert [r["changed"] for r in json.loads(out)] == ["unknown", "false", "true"]
+    code, out, _ = run_ir("passes", path, "--all", "--format", "json")
+    assert [r["changed"] for r in json.loads(out)] == ["unknown", "false", "changed"]
 
 
 @pytest.mark.iree
 def test_show_symbol_and_history(dumps):
     path = dumps("a_mm_elem", "am")
-    code, out, _ = run_ir("passes", path, "--format", "json")
+    code, out, _ = run_ir("passes", path, "--all", "--format", "json")
     last = json.loads(out)[-1]["index"]
     rows = [r for r in json.loads(out) if r["symbol"] == DISPATCH]
     code, out, _ = run_ir("show", path, rows[-1]["index"], "--symbol", "@" + DISPATCH)
@@ -104,9 +104,9 @@ def test_capture_is_exact(tmp_path):
                            "--iree-hal-local-target-device-backends=llvm-cpu",
                            "--iree-llvmcpu-target-cpu=host")
     assert code == 0, err
-    code, text, _ = run_ir("passes", out, "--format", "json")
+    code, text, _ = run_ir("passes", out, "--all", "--format", "json")
     rows = json.loads(text)
-    assert {r["changed"] for r in rows if r["when"] == "after"} <= {"true", "cosmetic", "false"}
+    assert {r["changed"] for r in rows if r["when"] == "after"} <= {"changed", "cosmetic", "false"}
     assert "passes changed the IR" in err
 
 
@@ -130,10 +130,10 @@ def test_a_dump_is_indexed_once_until_it_changes(dumps, monkeypatch, tmp_path):
     monkeypatch.setattr(cached, "scan", lambda *a, **k: scans.append(a) or real_scan(*a, **k))
     path = tmp_path / "dump.txt"  # a copy: it is changed below
     shutil.copyfile(dumps("a_mm_elem", "am"), path)
-    first = run_ir("passes", path, "--format", "csv")
+    first = run_ir("passes", path, "--all", "--format", "csv")
     history = run_ir("history", path, DISPATCH, "--format", "json")
     assert first[0] == 0 and history[0] == 0 and len(scans) == 1
-    assert run_ir("passes", path, "--format", "csv") == first
+    assert run_ir("passes", path, "--all", "--format", "csv") == first
     assert run_ir("history", path, DISPATCH, "--format", "json") == history
     assert len(scans) == 1
     # A symbol no snapshot holds is still an error, and nothing wrong is cached.
@@ -142,7 +142,7 @@ def test_a_dump_is_indexed_once_until_it_changes(dumps, monkeypatch, tmp_path):
     # The dump grows (as during `ir capture`): it is read again.
     with open(path, "ab") as f:
         f.write(b"\n")
-    assert run_ir("passes", path, "--format", "csv")[0] == 0
+    assert run_ir("passes", path, "--all", "--format", "csv")[0] == 0
     assert len(scans) == 2
 
 
@@ -155,16 +155,41 @@ def test_passes_table_is_capped(dumps):
     """The table shows at most --limit rows (rendering costs per row) and says how many
     more there are; --limit 0 shows all; csv has all."""
     path = dumps("a_mm_elem", "a")
-    code, out, _ = run_ir("passes", path, "--format", "csv")
+    code, out, _ = run_ir("passes", path, "--all", "--format", "csv")
     total = len(out.splitlines()) - 1
-    code, out, _ = run_ir("passes", path)
+    code, out, _ = run_ir("passes", path, "--all")
     assert code == 0 and f"{total - 200:,} more rows not shown" in out and "--limit 0" in out
     assert _table_rows(out) == 200
-    code, out, _ = run_ir("passes", path, "--limit", "0")
+    code, out, _ = run_ir("passes", path, "--all", "--limit", "0")
     assert code == 0 and "more rows" not in out
     assert _table_rows(out) == total
-    code, out, _ = run_ir("passes", path, "--changed", "--limit", "5")
-    assert code == 0 and "more rows not shown" in out and "--changed keeps" not in out
+    code, out, _ = run_ir("passes", path, "--limit", "5")
+    assert code == 0 and "more rows not shown" in out and "--all lists all" in out
+
+
+def test_passes_default_is_real_changes(tmp_path):
+    """By default the passes that changed the IR; --cosmetic adds those that changed only
+    how it prints; --all has every snapshot (as csv, json and the table)."""
+    def snap(pass_name, body):
+        return (f"// -----// IR Dump After {pass_name} (p) //----- //\n"
+                f"util.func public @main(%arg0: i32) -> i32 {{\n{body}}}\n\n")
+
+    add = "  %0 = arith.addi %arg0, %arg0 : i32\n  util.return %0 : i32\n"
+    path = tmp_path / "dump.txt"
+    path.write_text(snap("APass", add) + snap("BPass", add)            # the same: false
+                    + snap("CPass", add.replace("%0", "%sum"))           # SSA names: cosmetic
+                    + snap("DPass", add.replace("addi", "muli")))        # changed
+    every = json.loads(run_ir("passes", path, "--all", "--format", "json")[1])
+    assert [r["changed"] for r in every] == ["unknown", "false", "cosmetic", "changed"]
+    real = json.loads(run_ir("passes", path, "--format", "json")[1])
+    more = json.loads(run_ir("passes", path, "--cosmetic", "--format", "json")[1])
+    assert real == every[3:] and more == every[2:]
+    code, out, _ = run_ir("passes", path)
+    words = " ".join(out.split())   # the caption wraps
+    assert code == 0 and _table_rows(out) == 1 and "--cosmetic adds the 1 " in words
+    assert "--all lists all 4 snapshots" in words
+    code, out, _ = run_ir("passes", path, "--all")
+    assert code == 0 and _table_rows(out) == 4
 
 
 @pytest.mark.iree

@@ -75,7 +75,7 @@ def test_truncated_last_snapshot_is_reported_rest_usable(tmp_path):
     idx = scan(p)
     assert len(idx) == 4 and idx[-1].truncated and not idx[0].truncated
     assert any("truncated" in w for w in idx.warnings)
-    code, out, err = run_ir("passes", p, "--format", "csv")
+    code, out, err = run_ir("passes", p, "--all", "--format", "csv")
     assert code == 0 and "warning" in err and len(out.splitlines()) == 5
 
 
@@ -83,7 +83,7 @@ def test_crlf_line_ends(tmp_path):
     p = _write(tmp_path, "crlf.txt", (SNAP * 2).replace(b"\n", b"\r\n"))
     idx = scan(p)
     assert idx.crlf and len(idx) == 2 and idx[0].pass_name == "CSEPass"
-    code, out, err = run_ir("passes", p, "--format", "json")
+    code, out, err = run_ir("passes", p, "--all", "--format", "json")
     assert code == 0 and '"changed": "false"' in out
 
 
@@ -101,7 +101,7 @@ def test_stdin(dumps, monkeypatch):
     path = dumps("a_mm_elem", "a")
     fake = io.TextIOWrapper(io.BytesIO(path.read_bytes()))
     monkeypatch.setattr(sys, "stdin", fake)
-    code, out, _ = run_ir("passes", "-", "--format", "csv")
+    code, out, _ = run_ir("passes", "-", "--all", "--format", "csv")
     assert code == 0 and len(out.splitlines()) == 1 + path.read_bytes().count(b"IR Dump")
 
 

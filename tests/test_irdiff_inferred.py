@@ -56,7 +56,7 @@ def test_flags_next_to_long_alias_definitions_finish(tmp_path):
         worker = threading.Thread(target=lambda: result.append(dump.flags()), daemon=True)
         worker.start()
         worker.join(10)
-    assert result == [["unknown", "false", "false", "true", "false", "true"]]
+    assert result == [["unknown", "false", "false", "changed", "false", "changed"]]
 
 
 def test_an_op_without_a_name_is_not_looked_for():

@@ -23,7 +23,7 @@ def test_split_is_lossless_and_parses(dumps, tmp_path):
     assert len(files) == dump.read_bytes().count(b"\n// -----// IR Dump ") + 1
     assert b"".join(f.read_bytes() for f in files) == dump.read_bytes()
     # Numbered from 0, as `ir passes`, `show` and `diff` count: file N is snapshot N.
-    code, rows, _ = run_ir("passes", dump, "--format", "json")
+    code, rows, _ = run_ir("passes", dump, "--all", "--format", "json")
     assert [int(f.name.split("-")[0]) for f in files] == [r["index"] for r in json.loads(rows)]
     assert all(f.name.split("-", 2)[1] == r["when"] for f, r in zip(files, json.loads(rows)))
 

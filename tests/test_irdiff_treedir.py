@@ -67,7 +67,7 @@ def test_tree_dir_reads_like_the_single_file_dump(dumps, trees, model, mode):
     tree_rows, flat_rows = tree.rows(), flat.rows()
     assert all(_same(r, flat_rows[match[r["index"]]]) for r in tree_rows)
     # The default diff (against the state before the pass) and a symbol's history agree.
-    changed = [r["index"] for r in tree_rows if r["changed"] == "true"][:40]
+    changed = [r["index"] for r in tree_rows if r["changed"] == "changed"][:40]
     for n in changed:
         assert _diff_lines(tree, n) == _diff_lines(flat, match[n])
     symbol = next(r["symbol"] for r in tree_rows if "dispatch" in r["symbol"])
@@ -80,7 +80,7 @@ def test_cli_takes_a_tree_dir(trees, tmp_path):
     tree = trees("a_mm_elem", "a")
     code, out, err = run_ir("passes", tree, "--format", "json", "--changed")
     rows = json.loads(out)
-    assert code == 0 and rows and {r["changed"] for r in rows} == {"true"}
+    assert code == 0 and rows and {r["changed"] for r in rows} == {"changed"}
     assert "overwrite each other" in err
     code, out, _ = run_ir("show", tree, rows[0]["index"])
     assert code == 0 and out.strip()

@@ -74,7 +74,7 @@ def test_dump_and_diff(dumps):
     assert r.startswith(f"<Dump '{path.name}': {len(d):,} snapshots, ")
     assert human_bytes(path.stat().st_size) in r
     shown = text_of(d._repr_html_())
-    changed = int((passes["changed"] == "true").sum())
+    changed = int((passes["changed"] == "changed").sum())
     assert f"{changed:,} snapshots" in shown
     assert f"{len(d):,} ({len(d):,} after, 0 before a pass)" in shown
     last = passes.iloc[-1]

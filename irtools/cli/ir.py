@@ -17,10 +17,11 @@ DUMP_HELP = "the dump file, a --mlir-print-ir-tree-dir folder, or '-' for standa
 TABLE_LIMIT = 200   # rendering a table costs per row: a 693 MB dump has 20k+ of them
 
 _EPILOG = {
-    "passes": "examples:\n  irtools ir passes dump.txt --changed --pass 'Canonicalizer|CSE' --format csv\n"
-              "  irtools ir passes dump.txt --symbol '@\"my model.main\"' --limit 0\n\n"
-              "changed: true (the pass changed the IR), cosmetic (only indentation, alias names,\n"
-              "SSA names, locations or attribute order differ), false, unknown (after-only dumps)",
+    "passes": "examples:\n  irtools ir passes dump.txt --pass 'Canonicalizer|CSE' --format csv\n"
+              "  irtools ir passes dump.txt --all --symbol '@\"my model.main\"' --limit 0\n\n"
+              "changed: changed (the pass changed the IR), cosmetic (only indentation, alias names,\n"
+              "SSA names, locations or attribute order differ), false, unknown (after-only dumps);\n"
+              "by default only the rows marked changed are listed",
     "diff": "example:\n  irtools ir diff dump.txt 812            # snapshot 812 against the state before its pass\n"
             "  irtools ir diff dump.txt 700 812 --strip-locs --renumber --side-by-side\n"
             "  irtools ir diff --across runs/sweep@base runs/sweep@fused @prefill_dispatch_2_matmul_32x128x128_f32\n"
@@ -50,11 +51,14 @@ def add_parser(subparsers):
         p.set_defaults(func=func)
         return p
 
-    p = command("passes", "one row per snapshot: pass, scope, size, whether it changed the IR", _passes)
+    p = command("passes", "the passes that changed the IR (--all: one row per snapshot): pass, "
+                          "scope, size, class of change", _passes)
     p.add_argument("dump", help=DUMP_HELP)
-    p.add_argument("--changed", action="store_true", help="only snapshots whose pass changed the IR")
+    p.add_argument("--all", action="store_true", help="every snapshot, whatever its pass did")
+    p.add_argument("--changed", action="store_true",
+                   help="only snapshots whose pass changed the IR (the default)")
     p.add_argument("--cosmetic", action="store_true",
-                   help="with --changed, also those whose pass changed only how the IR prints")
+                   help="also those whose pass changed only how the IR prints")
     p.add_argument("--pass", dest="pass_re", type=regex, metavar="REGEX", help="only passes matching REGEX")
     p.add_argument("--symbol", metavar="NAME", help="only snapshots scoped on @NAME (or @\"a name\")")
     p.add_argument("--limit", type=count(0), default=TABLE_LIMIT, metavar="N",
@@ -156,6 +160,7 @@ def _emit(rows, columns, fmt, table):
 def _passes(args):
     from irtools.irdiff import cached
     from irtools.irdiff.dump import COLUMNS
+    from irtools.irdiff.normal import COSMETIC
     from irtools.render import progress_bar
     from irtools.render.ir import passes_table
 
@@ -165,13 +170,20 @@ def _passes(args):
             counted = dump.index.lines_counted
             if keep:
                 cached.flags(dump, progress=progress)
-            rows = dump.rows(changed=args.changed, cosmetic=args.cosmetic, pass_re=args.pass_re,
+            rows = dump.rows(changed=not args.all, cosmetic=args.cosmetic, pass_re=args.pass_re,
                              symbol=args.symbol, progress=progress)
             if keep and not counted:
                 cached.keep_lines(dump)
+            flags = dump.flags()
     shown = rows[:args.limit] if args.limit else rows
+    note = None
+    if not args.all:
+        cosmetic = "" if args.cosmetic else \
+            f"--cosmetic adds the {flags.count(COSMETIC):,} that changed only how it prints, "
+        note = (f"snapshots whose pass changed the IR: {cosmetic}--all lists all {len(flags):,} "
+                "snapshots")
     _emit(rows, COLUMNS, args.format,
-          lambda: passes_table(shown, more=len(rows) - len(shown), changed=args.changed))
+          lambda: passes_table(shown, more=len(rows) - len(shown), note=note))
     return 0
 
 
@@ -286,6 +298,7 @@ def _split_capture_args(rest, output, module_scope, timeout=None):
 
 def _capture(args):
     from irtools.irdiff.compile_dump import compile_dump
+    from irtools.irdiff.normal import CHANGED
     from irtools.render import progress_bar
     from irtools.render.ir import capture_status
 
@@ -307,7 +320,7 @@ def _capture(args):
                        progress=lambda done, total: progress(done, total, description=status[0]))
     with dump, progress_bar("finding changes") as progress:
         rows = dump.rows(progress=progress)
-    changed = sum(r["changed"] == "true" for r in rows)
+    changed = sum(r["changed"] == CHANGED for r in rows)
     after = sum(r["when"] == "after" for r in rows)
     print(f"{args.output}: {len(rows)} snapshots, {changed} of {after} passes changed the IR",
           file=sys.stderr)

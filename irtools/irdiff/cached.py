@@ -17,7 +17,7 @@ from irtools.irdiff.dump import Dump
 from irtools.irdiff.index import count_lines, scan
 
 # Kinds of entries: renamed when what they hold changes (classes, cosmetic entries).
-_FLAGS, _HISTORY = "dump-classes", "history-classes"
+_FLAGS, _HISTORY = "dump-classes-2", "history-classes-2"
 
 
 def index(path, *, progress=None, lines: bool = False):

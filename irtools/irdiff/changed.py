@@ -1,6 +1,6 @@
 """Decide, for each After snapshot, whether its pass changed the IR of the op it ran on.
 
-Each After snapshot gets a class (see normal.py): "true" (changed), "cosmetic" (only
+Each After snapshot gets a class (see normal.py): "changed", "cosmetic" (only
 what the printer chose differs), "false" (the same text), or "unknown".
 
 Exact when the dump has Before and After snapshots: a stack pairs each After with

@@ -97,7 +97,7 @@ class Dump:
     def rows(self, *, changed=False, cosmetic=False, pass_re=None, symbol=None,
              progress=None) -> list:
         """One dict per snapshot with the COLUMNS keys, filtered as asked: `changed` keeps
-        the passes that changed the IR ("true"), with `cosmetic` also those that changed
+        the passes that changed the IR ("changed"), with `cosmetic` also those that changed
         only how it prints. `symbol` may be given as `name`, `@name` or `@"a name"`."""
         try:
             pattern = re.compile(pass_re) if pass_re else None
@@ -257,7 +257,7 @@ class Dump:
     # ---- history -----------------------------------------------------------
     def history(self, symbol, *, cosmetic=False, progress=None) -> list:
         """The After snapshots where `@symbol`'s text changed, with lines added/removed
-        and the class of the change: "true", or with `cosmetic` also "cosmetic" (only
+        and the class of the change: "changed", or with `cosmetic` also "cosmetic" (only
         indentation, aliases, SSA names, locations or attribute order differ)."""
         entries = self.history_all(symbol, progress=progress)
         return [h for h in entries if cosmetic or h["class"] == CHANGED]

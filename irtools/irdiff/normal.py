@@ -5,7 +5,7 @@ Two prints of an op are
   * "cosmetic" when only what the printer chose differs: indentation, alias names
     (`#map1` against the inline `affine_map<...>`), SSA value and block names,
     locations, the order of attribute dictionaries,
-  * "true"     (changed) otherwise.
+  * "changed"  otherwise.
 MLIR itself is the reference: printed generic with local scope and without locations,
 two texts that are cosmetic here print the same (tests/test_irdiff_classes.py).
 
@@ -20,7 +20,7 @@ import re
 
 from irtools.irdiff import mlir
 
-CHANGED, COSMETIC, SAME, UNKNOWN = "true", "cosmetic", "false", "unknown"
+CHANGED, COSMETIC, SAME, UNKNOWN = "changed", "cosmetic", "false", "unknown"
 CLASSES = (CHANGED, COSMETIC, SAME, UNKNOWN)
 
 _STRING = rb'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
@@ -193,7 +193,7 @@ def _erase(text):
 
 
 def classify(a: bytes, b: bytes) -> str:
-    """"false", "cosmetic" or "true" for two context forms."""
+    """"false", "cosmetic" or "changed" for two context forms."""
     if a == b:
         return SAME
     return COSMETIC if is_cosmetic(a, b) else CHANGED

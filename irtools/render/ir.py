@@ -7,16 +7,17 @@ from rich.text import Text
 
 from irtools.render import human_bytes
 
-_FLAG_STYLE = {"true": "bold yellow", "cosmetic": "cyan", "false": "dim", "unknown": "magenta",
+_FLAG_STYLE = {"changed": "bold yellow", "cosmetic": "cyan", "false": "dim", "unknown": "magenta",
                "": "dim"}
 
 
-def passes_table(rows, *, title=None, more=0, changed=False) -> Table:
-    """The rows given; `more` says how many were left out (the footer tells how to see them)."""
-    caption = None
+def passes_table(rows, *, title=None, more=0, note=None) -> Table:
+    """The rows given; `more` says how many were left out (the footer tells how to see
+    them), `note` what the rows are."""
+    lines = [note] if note else []
     if more:
-        caption = (f"{more:,} more rows not shown: --limit 0 shows all, --format csv writes all"
-                   + ("" if changed else "; --changed keeps the passes that changed the IR"))
+        lines.append(f"{more:,} more rows not shown: --limit 0 shows all, --format csv writes all")
+    caption = "\n".join(lines) or None
     table = Table(title=title, caption=caption, caption_justify="left", header_style="bold",
                   box=None, pad_edge=False)
     for name, justify in (("#", "right"), ("when", "left"), ("pass", "left"), ("op", "left"),
@@ -37,7 +38,7 @@ def _symbol(name):
 
 
 def history_table(rows, symbol, *, classes=False) -> Table:
-    """The history of a symbol; `classes` adds the class of each change (true or cosmetic)."""
+    """The history of a symbol; `classes` adds the class of each change (changed or cosmetic)."""
     from irtools.irdiff.mlir import symbol_name
 
     what = "changed" if not classes else "changed (or only reprinted)"

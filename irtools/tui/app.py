@@ -29,7 +29,7 @@ HELP = """\
 | dispatch | `enter` | diff of the pass picked in the history |
 | | `v` | the IR just after that pass |
 | | `e` | the executable source |
-| passes | `c` | only the passes that changed the IR |
+| passes | `c` | every snapshot, or (the default) only the passes that changed the IR |
 | | `o` | with `c` and in `@symbol` histories: also changes of how it prints only (cosmetic) |
 | | `/` | search a pass, or `@symbol` for the passes that changed it |
 | | `enter` / `v` | diff against the state before the pass / the IR after it |

@@ -12,7 +12,7 @@ from irtools.tui.base import BaseScreen, Loading, SearchBar
 from irtools.tui.rows import Column, RowsView
 from irtools.units import human_bytes
 
-_FLAG_STYLE = {"true": "bold yellow", "cosmetic": "cyan", "false": "dim", "unknown": "magenta",
+_FLAG_STYLE = {"changed": "bold yellow", "cosmetic": "cyan", "false": "dim", "unknown": "magenta",
                "": "dim"}
 COLUMNS = [  # the scope last: it is the one that may be long
     Column("#", lambda r: str(r["index"]), right=True),
@@ -35,7 +35,7 @@ def _symbol(name):
 class PassesScreen(BaseScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
-        Binding("c", "changed", "Changed only"),
+        Binding("c", "changed", "Changed only / all"),
         Binding("o", "cosmetic", "Cosmetic too"),
         Binding("/", "search", "Search"),
         Binding("v", "view", "View IR"),
@@ -45,7 +45,7 @@ class PassesScreen(BaseScreen):
         super().__init__()
         self.dump, self.label = dump, label
         self.all_rows = None
-        self.changed_only = False
+        self.changed_only = True   # as `ir passes`: `c` shows every snapshot
         self.cosmetic = False   # with changed_only (and in histories): also cosmetic changes
         self.query_text = ""
         self.history = None   # (symbol, rows) when searching by @symbol
@@ -82,13 +82,13 @@ class PassesScreen(BaseScreen):
             rows = [r for r in rows if pattern.search(r["pass"]) or pattern.search(r["arg"])
                     or pattern.search(r["symbol"])]
             note = f"   matching /{self.query_text}/"
-        if self.changed_only:
-            wanted = ("true", "cosmetic") if self.cosmetic else ("true",)
+        if self.changed_only and self.history is None:   # a history has classes of its own
+            wanted = ("changed", "cosmetic") if self.cosmetic else ("changed",)
             rows = [r for r in rows if r["changed"] in wanted]
-            note += "   changed only" + (" (cosmetic too)" if self.cosmetic else "")
+            note += "   changed only" + (" (cosmetic too)" if self.cosmetic else "") + " (c: all)"
         self.shown = rows
         total = len(self.all_rows)
-        changed = sum(r["changed"] == "true" for r in self.all_rows)
+        changed = sum(r["changed"] == "changed" for r in self.all_rows)
         cosmetic = sum(r["changed"] == "cosmetic" for r in self.all_rows)
         also = f" ({cosmetic:,} more only how it prints)" if cosmetic else ""
         self.query_one("#title", Static).update(
