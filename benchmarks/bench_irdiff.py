@@ -47,7 +47,7 @@ elif what == "changed":
     t = time.perf_counter()
     flags = dump.flags()
     out["changed_s"] = time.perf_counter() - t
-    out["changed"] = flags.count("true")
+    out["changed"] = flags.count("changed")
     out["unknown"] = flags.count("unknown")
 elif what == "diff":
     a, b = int(sys.argv[3]), int(sys.argv[4])
