@@ -267,3 +267,29 @@ def test_one_run_a_side_gives_the_total_the_ratio_of_sums_and_no_verdict():
     d_0 = next(r for r in rows if r["a_dispatches"] == "d_0")
     assert d_0["ratio"] == pytest.approx(0.98, rel=1e-6) and d_0["low"] < 0.98 < d_0["high"]
     assert any("get none" in n for n in out.notes)
+
+
+def test_unpack_refuses_members_that_leave_the_folder(tmp_path):
+    """What a Ray worker sends back is unpacked only inside the run folder (on every
+    Python 3.11, with or without tarfile's data filter)."""
+    import io
+    import tarfile
+
+    from irtools.run.compiles import pack, unpack
+
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "sub" / "module.vmfb").write_bytes(b"vmfb")
+    unpack(pack(src), tmp_path / "out")
+    assert (tmp_path / "out" / "sub" / "module.vmfb").read_bytes() == b"vmfb"
+
+    for name, kind in (("../escaped", tarfile.REGTYPE), ("/abs", tarfile.REGTYPE),
+                       ("link", tarfile.SYMTYPE)):
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w") as tar:
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = kind, "/etc/passwd" if kind == tarfile.SYMTYPE else ""
+            tar.addfile(info, io.BytesIO(b""))
+        with pytest.raises(ValueError):
+            unpack(buf.getvalue(), tmp_path / "bad")
+        assert not (tmp_path / "escaped").exists() and not (tmp_path / "bad" / "link").exists()

@@ -103,7 +103,22 @@ def unpack(data: bytes, folder: Path):
     """Unpack what `pack` made into `folder`; members that would leave it are refused."""
     folder.mkdir(parents=True, exist_ok=True)
     with tarfile.open(fileobj=io.BytesIO(data), mode="r") as tar:
-        tar.extractall(folder, filter="data")
+        members = _inside(tar.getmembers(), folder)
+        if hasattr(tarfile, "data_filter"):   # Python 3.11.4 and later
+            tar.extractall(folder, members=members, filter="data")
+        else:
+            tar.extractall(folder, members=members)
+
+
+def _inside(members, folder: Path):
+    """Regular files and folders whose paths stay in `folder`; anything else (links,
+    devices, absolute or `..` paths) is refused, as the "data" filter would."""
+    root = folder.resolve()
+    for m in members:
+        target = (root / m.name).resolve()
+        if not (m.isfile() or m.isdir()) or (target != root and root not in target.parents):
+            raise ValueError(f"{m.name!r}: not a file or folder inside {folder}")
+    return members
 
 
 def _remote_compile(model_ref, model_path: str, run_dir: str, token: str, rel: str,
