@@ -73,6 +73,9 @@ def test_walkthrough_runs_and_shows_the_dispatches(tmp_path, monkeypatch):
     dumps = [int(n.replace(",", "")) for n in re.findall(r'title="([\d,]+) bytes"', html)][1::2]
     assert dumps[0] > 30 * dumps[1]  # the weights, printed in every snapshot, are gone
 
-    # Cheap enough for CI: the per-pass IR of the runs, nothing of gigabytes.
+    # Cheap enough for CI: the per-pass IR of the runs, nothing of gigabytes. The run
+    # compiles with --mlir-print-debuginfo (model locations in the sources), so every op
+    # of every snapshot prints its location: 712 MB in all on 2026-12-03, 63% of it
+    # locations.
     used = sum(p.stat().st_size for p in tmp_path.rglob("*") if p.is_file())
-    assert used < 600 << 20, used
+    assert used < 1 << 30, used
