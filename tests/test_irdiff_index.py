@@ -79,6 +79,23 @@ def test_truncated_last_snapshot_is_reported_rest_usable(tmp_path):
     assert code == 0 and "warning" in err and len(out.splitlines()) == 5
 
 
+LOCATED = (b"// -----// IR Dump After CSEPass: cse //----- //\n"
+           b'util.func public @main(%arg0: i32) -> i32 {\n  util.return %arg0 : i32 loc("m.mlir":3:5)\n'
+           b'} loc(callsite("model.layers.0 (a)" at fused["m.mlir":2:1, "x.py":9:1]))\n\n')
+ALIASED_LOCS = LOCATED.replace(b'} loc(callsite', b'} loc(#loc1)\n#loc1 = loc(callsite', 1)
+
+
+@pytest.mark.parametrize("last", [LOCATED, ALIASED_LOCS])
+def test_a_print_ending_in_its_location_is_whole(tmp_path, last):
+    """--mlir-print-debuginfo ends a print with `} loc(...)`, or with `#loc` definitions
+    after it: not a cut dump. Cut inside the location, it is one."""
+    idx = scan(_write(tmp_path, "loc.txt", SNAP + last))
+    assert not idx[-1].truncated and idx.warnings == []
+    for cut in (len(last) - 4, len(last) - 9, last.index(b'"model') + 3):
+        idx = scan(_write(tmp_path, f"cut{cut}.txt", SNAP + last[:cut]))
+        assert idx[-1].truncated, last[:cut]
+
+
 def test_crlf_line_ends(tmp_path):
     p = _write(tmp_path, "crlf.txt", (SNAP * 2).replace(b"\n", b"\r\n"))
     idx = scan(p)

@@ -18,12 +18,13 @@ from irtools.irdiff.index import count_lines, scan
 
 # Kinds of entries: renamed when what they hold changes (classes, cosmetic entries).
 _FLAGS, _HISTORY = "dump-classes-2", "history-classes-2"
+_INDEX = "dump-index-2"   # -2: a last print ending in `} loc(...)` is not cut off
 
 
 def index(path, *, progress=None, lines: bool = False):
     """The dump's index, from the cache or by reading it; `lines=True` also counts each
     snapshot's lines (a second pass, which the TUI needs)."""
-    idx = cache.load(path, "dump-index")
+    idx = cache.load(path, _INDEX)
     fresh = idx is None
     if fresh:
         idx = scan(path, progress=progress)
@@ -33,7 +34,7 @@ def index(path, *, progress=None, lines: bool = False):
         count_lines(idx)
         fresh = True
     if fresh:
-        cache.store(path, "dump-index", (), idx)
+        cache.store(path, _INDEX, (), idx)
     return idx
 
 
@@ -45,7 +46,7 @@ def keep_lines(dump: Dump):
     """Keep the index again once its line counts are known (`Dump.rows` counts them:
     a second read of the whole dump)."""
     if dump.index.lines_counted:
-        cache.store(dump.path, "dump-index", (), dump.index)
+        cache.store(dump.path, _INDEX, (), dump.index)
 
 
 def flags(dump: Dump, *, progress=None) -> list:

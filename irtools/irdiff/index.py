@@ -279,13 +279,49 @@ def _finish(idx):
             for s in snaps:
                 s.op, s.symbol = _first_op(f, s)
         last = snaps[-1]
-        f.seek(max(last.body, last.end - 64))
-        tail = f.read(last.end - f.tell()).rstrip()
-        if not tail.endswith(b"}"):
+        if not _ends_whole(f, last.body, last.end):
             last.truncated = True
             idx.warnings.append(
                 f"snapshot {last.index} ({last.pass_name}) is cut off at byte {last.end}: "
                 "the dump is truncated; the other snapshots are fine")
+
+
+_TAIL = 1 << 20
+
+
+def _ends_whole(f, start, end) -> bool:
+    """Whether a print ends as a whole op does: its closing `}` line, with its location
+    under --mlir-print-debuginfo (`} loc(...)`), or the `#loc = loc(...)` definitions
+    printed after it."""
+    f.seek(max(start, end - _TAIL))
+    tail = f.read(end - f.tell()).rstrip()
+    eol = tail.rfind(b"\n")
+    if eol < 0 and end - start > _TAIL:
+        return True   # a last line over 1 MiB: too costly to judge, and never seen
+    line = tail[eol + 1:].strip()
+    if line.startswith(b"}"):
+        rest = line[1:].lstrip()
+        return not rest or (rest.startswith(b"loc(") and _closed(rest))
+    return line.startswith(b"#loc") and line.endswith(b")") and _closed(line)
+
+
+def _closed(text: bytes) -> bool:
+    """Parentheses balanced, strings (which may hold any) skipped."""
+    depth, k, n = 0, 0, len(text)
+    while k < n:
+        c = text[k]
+        if c == 0x22:   # "
+            k += 1
+            while k < n and text[k] != 0x22:
+                k += 2 if text[k] == 0x5C else 1   # a backslash escapes the next byte
+            if k >= n:
+                return False
+        elif c == 0x28:
+            depth += 1
+        elif c == 0x29:
+            depth -= 1
+        k += 1
+    return depth == 0
 
 
 def _first_op(f, snap):
