@@ -293,3 +293,17 @@ def test_unpack_refuses_members_that_leave_the_folder(tmp_path):
         with pytest.raises(ValueError):
             unpack(buf.getvalue(), tmp_path / "bad")
         assert not (tmp_path / "escaped").exists() and not (tmp_path / "bad" / "link").exists()
+
+
+def test_the_users_debuginfo_choice_is_kept(tmp_path):
+    """The run adds --mlir-print-debuginfo (locations for --by layer) unless the user's
+    flags say either way; `=false` keeps the per-pass IR small."""
+    from irtools.run.compiles import compile_argv
+
+    def debuginfo(flags):
+        argv = compile_argv("iree-compile", tmp_path / "m.mlir", tmp_path / "llvm-cpu", flags, True)
+        return [a for a in argv if a.startswith("--mlir-print-debuginfo")]
+
+    assert debuginfo([]) == ["--mlir-print-debuginfo"]
+    assert debuginfo(["--mlir-print-debuginfo=false"]) == ["--mlir-print-debuginfo=false"]
+    assert debuginfo(["--mlir-print-debuginfo"]) == ["--mlir-print-debuginfo"]

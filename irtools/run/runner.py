@@ -163,10 +163,12 @@ def codegen_dump_flags(folder: Path, backend: str, argv) -> tuple[list[str], dic
     """Flags for the dumps that explain dispatches, and their paths in the run directory.
 
     `--mlir-print-debuginfo` keeps model locations in the executable sources
-    and the VM listing; a dump the user already asks for is left alone.
+    and the VM listing; a dump the user already asks for is left alone, and so is
+    `--mlir-print-debuginfo=false` (smaller per-pass IR, no `--by layer`).
     """
     given = [str(a) for a in argv]
-    flags = [] if "--mlir-print-debuginfo" in given else ["--mlir-print-debuginfo"]
+    chosen = any(a == "--mlir-print-debuginfo" or a.startswith("--mlir-print-debuginfo=") for a in given)
+    flags = [] if chosen else ["--mlir-print-debuginfo"]
     paths = {}
     names = {"configs": "configs", "intermediates": "intermediates", "listing": "vm.mlir"}
     for key, flag in CODEGEN_DUMPS.items():
