@@ -5,10 +5,11 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
+from irtools.irdiff.normal import CHANGED, COSMETIC, SAME, UNKNOWN
 from irtools.render import human_bytes
 
-_FLAG_STYLE = {"changed": "bold yellow", "cosmetic": "cyan", "false": "dim", "unknown": "magenta",
-               "": "dim"}
+# How each class of change shows, in the CLI's tables and the TUI's.
+FLAG_STYLE = {CHANGED: "bold yellow", COSMETIC: "cyan", SAME: "dim", UNKNOWN: "magenta", "": "dim"}
 
 
 def passes_table(rows, *, title=None, more=0, note=None) -> Table:
@@ -27,7 +28,7 @@ def passes_table(rows, *, title=None, more=0, note=None) -> Table:
     for r in rows:
         table.add_row(str(r["index"]), r["when"], r["pass"].split("::")[-1], r["op"],
                       _symbol(r["symbol"]), f"{r['lines']:,}",
-                      human_bytes(r["bytes"]), Text(r["changed"], style=_FLAG_STYLE[r["changed"]]))
+                      human_bytes(r["bytes"]), Text(r["changed"], style=FLAG_STYLE[r["changed"]]))
     return table
 
 
@@ -51,7 +52,7 @@ def history_table(rows, symbol, *, classes=False) -> Table:
         cells = [str(r["index"]), r["pass"].split("::")[-1], r["op"], _symbol(r["scope"]),
                  Text(f"+{r['added']}", style="green"), Text(f"-{r['removed']}", style="red")]
         if classes:
-            cells.append(Text(r["class"], style=_FLAG_STYLE.get(r["class"])))
+            cells.append(Text(r["class"], style=FLAG_STYLE.get(r["class"])))
         table.add_row(*cells)
     return table
 

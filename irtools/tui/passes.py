@@ -8,12 +8,12 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Footer, Header, Static
 
+from irtools.irdiff.normal import CHANGED, COSMETIC
+from irtools.render.ir import FLAG_STYLE
 from irtools.tui.base import BaseScreen, Loading, SearchBar
 from irtools.tui.rows import Column, RowsView
 from irtools.units import human_bytes
 
-_FLAG_STYLE = {"changed": "bold yellow", "cosmetic": "cyan", "false": "dim", "unknown": "magenta",
-               "": "dim"}
 COLUMNS = [  # the scope last: it is the one that may be long
     Column("#", lambda r: str(r["index"]), right=True),
     Column("when", lambda r: r["when"]),
@@ -21,7 +21,7 @@ COLUMNS = [  # the scope last: it is the one that may be long
     Column("op", lambda r: r["op"], max_width=26),
     Column("lines", lambda r: f"{r['lines']:,}", right=True),
     Column("size", lambda r: human_bytes(r["bytes"]), right=True),
-    Column("changed", lambda r: Text(r["changed"], style=_FLAG_STYLE[r["changed"]])),
+    Column("changed", lambda r: Text(r["changed"], style=FLAG_STYLE[r["changed"]])),
     Column("scope", lambda r: _symbol(r["symbol"]), max_width=80),
 ]
 
@@ -83,13 +83,13 @@ class PassesScreen(BaseScreen):
                     or pattern.search(r["symbol"])]
             note = f"   matching /{self.query_text}/"
         if self.changed_only and self.history is None:   # a history has classes of its own
-            wanted = ("changed", "cosmetic") if self.cosmetic else ("changed",)
+            wanted = (CHANGED, COSMETIC) if self.cosmetic else (CHANGED,)
             rows = [r for r in rows if r["changed"] in wanted]
             note += "   changed only" + (" (cosmetic too)" if self.cosmetic else "") + " (c: all)"
         self.shown = rows
         total = len(self.all_rows)
-        changed = sum(r["changed"] == "changed" for r in self.all_rows)
-        cosmetic = sum(r["changed"] == "cosmetic" for r in self.all_rows)
+        changed = sum(r["changed"] == CHANGED for r in self.all_rows)
+        cosmetic = sum(r["changed"] == COSMETIC for r in self.all_rows)
         also = f" ({cosmetic:,} more only how it prints)" if cosmetic else ""
         self.query_one("#title", Static).update(
             f"{self.dump.title}: {total:,} snapshots, {changed:,} changed the IR{also}{note}")
