@@ -209,7 +209,7 @@ def dedent(text: bytes, n: int) -> bytes:
 
 
 @functools.lru_cache(maxsize=32)
-def _alias_pattern(names: tuple) -> re.Pattern:
+def alias_pattern(names: tuple) -> re.Pattern:
     # Longest first, so `#map1` is not read as `#map` followed by `1`.
     ordered = sorted(names, key=len, reverse=True)
     return re.compile(b"(?:" + b"|".join(re.escape(n) for n in ordered) + rb")(?![\w$.-])")
@@ -221,7 +221,7 @@ def expand_aliases(text: bytes, aliases: dict) -> bytes:
         return text
     # Compiled once per set of aliases: a print may define hundreds of them and every
     # op cut out of it is expanded with the same ones.
-    pattern = _alias_pattern(tuple(aliases))
+    pattern = alias_pattern(tuple(aliases))
     for _ in range(4):   # aliases may refer to aliases
         new = pattern.sub(lambda m: aliases[m.group(0)], text)
         if new == text:

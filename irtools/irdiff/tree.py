@@ -192,8 +192,7 @@ def _first_use(form):
 def _expander(aliases):
     if not aliases:
         return lambda text: text
-    names = sorted(aliases, key=len, reverse=True)
-    pattern = re.compile(b"(?:" + b"|".join(re.escape(n) for n in names) + rb")(?![\w$.-])")
+    pattern = mlir.alias_pattern(tuple(aliases))
     get = aliases.__getitem__
     return lambda text: pattern.sub(lambda m: get(m.group(0)), text) if b"#" in text or b"!" in text \
         else text
