@@ -82,8 +82,9 @@ def _check_layer_options(args, run_dir: bool):
 def run(args) -> int:
     from irtools.run.layout import is_run_dir
 
-    _check_layer_options(args, is_run_dir(args.trace))
-    if is_run_dir(args.trace):
+    runs = is_run_dir(args.trace)
+    _check_layer_options(args, runs)
+    if runs:
         if args.profile:
             from irtools.errors import UsageError
 
