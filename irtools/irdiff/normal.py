@@ -20,6 +20,11 @@ import re
 
 from irtools.irdiff import mlir
 
+try:   # erase() in C (see _prints.c); the regular expressions below where not built
+    from irtools.irdiff import _prints
+except ImportError:  # pragma: no cover - a build without a C compiler
+    _prints = None  # type: ignore[assignment]
+
 CHANGED, COSMETIC, SAME, UNKNOWN = "changed", "cosmetic", "false", "unknown"
 CLASSES = (CHANGED, COSMETIC, SAME, UNKNOWN)
 
@@ -173,21 +178,60 @@ def is_cosmetic(a: bytes, b: bytes) -> bool:
     """Whether two different context forms differ only cosmetically.
 
     Cheap necessary conditions first: with SSA names erased, the texts have as many
-    lines and differ only in lines that sorting their dictionaries makes equal.
+    lines and differ only in lines that sorting their dictionaries makes equal. The
+    first line that differs is most often a real change, so it is looked at alone
+    before the whole texts are (unless a location may hide there).
     """
+    at = a.rfind(b"\n", 0, mismatch(a, b)) + 1
+    x, y = _line(a, at), _line(b, at)
+    if b"loc" not in x and b"loc" not in y and not _same_but_order(_erase(x), _erase(y)):
+        return False
     a, b = strip_locs(a), strip_locs(b)
     if a == b:
         return True
     if a.count(b"\n") != b.count(b"\n"):
         return False
     ea, eb = _erase(a).split(b"\n"), _erase(b).split(b"\n")
-    for x, y in zip(ea, eb):
-        if x != y and sort_dicts(x) != sort_dicts(y):
-            return False
+    if not all(map(_same_but_order, ea, eb)):
+        return False
     return normal_form(a) == normal_form(b)
 
 
-def _erase(text):
+# What str.strip() takes off the entries sort_dicts reorders (a line read as latin-1).
+_SPACES = bytes(c for c in range(256) if chr(c).isspace())
+
+
+def _same_but_order(x: bytes, y: bytes) -> bool:
+    """Whether two lines are the same up to the order of their dictionaries' entries.
+    Sorting only moves entries and the blanks around them: unless both lines have as
+    many other bytes, the (slow) sort is not needed."""
+    if x == y:
+        return True
+    if len(x.translate(None, _SPACES)) != len(y.translate(None, _SPACES)):
+        return False
+    return sort_dicts(x) == sort_dicts(y)
+
+
+def mismatch(a: bytes, b: bytes, fast=True) -> int:
+    """The first offset where `a` and `b` differ (the shorter length when one starts the other)."""
+    if fast and _prints is not None:
+        return _prints.mismatch(a, b)
+    n, i, step = min(len(a), len(b)), 0, 4096
+    while i < n and a[i:i + step] == b[i:i + step]:
+        i += step
+    while i < n and a[i] == b[i]:
+        i += 1
+    return min(i, n)
+
+
+def _line(text, at):
+    eol = text.find(b"\n", at)
+    return text[at:] if eol < 0 else text[at:eol]
+
+
+def _erase(text, fast=True):
+    if fast and _prints is not None:
+        return _prints.erase(text)
     text = _VALUE.sub(b"%", text)
     return _BLOCK.sub(b"^", text) if b"^" in text else text
 

@@ -15,10 +15,16 @@ import re
 
 from irtools.irdiff import mlir, normal
 
+try:   # the byte work in C (see _prints.c); the regular expressions below where not built
+    from irtools.irdiff import _prints
+except ImportError:  # pragma: no cover - a build without a C compiler
+    _prints = None  # type: ignore[assignment]
+
 _SYMBOL = re.compile(rb'(?:\s+(?:public|private|nested))*\s+@("(?:[^"\\]|\\.)*"|[\w$.-]+)')
 _USE = re.compile(rb'@("(?:[^"\\]|\\.)*"|[\w$.-]+)')
 HOLE = b"\x00"   # where a child op was cut out of a template
 _PRINTS = 4096
+_OPS = 1 << 16
 
 
 class Node:
@@ -28,10 +34,8 @@ class Node:
         self.op, self.symbol, self.tag, self.tdig = op, symbol, tag, tdig
         self.children = children
         self.snap, self.path = snap, path   # where its template was printed (snapshot, path)
-        h = hashlib.blake2b(tdig, digest_size=16)
-        for c in children:
-            h.update(c.digest)
-        self.digest = h.digest()
+        self.digest = hashlib.blake2b(b"".join([tdig, *[c.digest for c in children]]),
+                                      digest_size=16).digest()
 
     @property
     def key(self):
@@ -63,20 +67,60 @@ def replace(root, path, node):
     return root.with_child(path[0], replace(root.children[path[0]], path[1:], node))
 
 
-def kinds_pattern(kinds):
-    """The op lines that open a node: one of `kinds` at the start of a line."""
-    names = sorted({k.encode() for k in kinds} | {b"builtin.module", b"module"}, key=len, reverse=True)
+def kind_names(kinds) -> tuple:
+    """The op names that open a node, longest first: `kinds` and both spellings of a module."""
+    return tuple(sorted({k.encode() for k in kinds} | {b"builtin.module", b"module"},
+                        key=lambda n: (-len(n), n)))
+
+
+def kinds_pattern(names):
+    """The op lines that open a node: one of `names` at the start of a line."""
     alt = b"|".join(re.escape(n) for n in names)
     return re.compile(rb'\n( *)"?(' + alt + rb')"?(?=[ {(\n]|$)')
+
+
+def _op_name(name: bytes) -> str:
+    return "builtin.module" if name == b"module" else name.decode()
+
+
+def find_nodes(body: bytes, names: tuple, pattern, fast=True) -> list:
+    """(start, end, indent, op, symbol) of each line of `body` (which starts with a
+    newline) that opens an op named one of `names`, in order."""
+    if fast and _prints is not None:
+        ops = [_op_name(n) for n in names]
+        return [(s, e, indent, ops[k], _symbol(sym)) for s, e, indent, k, sym in _prints.nodes(body, names)]
+    found = []
+    for m in pattern.finditer(body):
+        s = m.start() + 1
+        indent = len(m.group(1))
+        sym = _SYMBOL.match(body, m.end())
+        symbol = sym.group(1) if sym and body.find(b"\n", m.end(), sym.end()) < 0 else b""
+        found.append((s, mlir.op_end(body, s, indent), indent, _op_name(m.group(2)), _symbol(symbol)))
+    return found
+
+
+def _symbol(printed: bytes) -> str:
+    return mlir.unquote(printed.decode("utf-8", "replace")) if printed else ""
+
+
+def template_form(template: bytes, aliases: dict, fast=True) -> bytes:
+    """The context form of a node's template, with the aliases of its print expanded."""
+    if fast and _prints is not None:
+        return _prints.form(template, aliases)
+    return normal.context_form(_expander(aliases)(template), {})
 
 
 class Parser:
     """Parses prints into nodes; templates seen are kept (by digest) within a budget,
     for the cosmetic comparison of nodes that differ."""
 
-    def __init__(self, kinds, budget=256 << 20):
-        self.pattern = kinds_pattern(kinds)
+    def __init__(self, kinds, budget=256 << 20, fast=True):
+        self.names = kind_names(kinds)
+        self.pattern = kinds_pattern(self.names)
+        self.fast = fast
         self.prints = {}     # (length, hash) of a print's text -> its tree: most prints repeat one
+        self.heads = {}      # (length, hash) of a print's alias definitions -> the aliases
+        self.ops = {}        # (head, length, hash) of an op's text in a print -> its tree
         self.interned = {}
         self.templates = {}
         self.kept = 0
@@ -88,25 +132,19 @@ class Parser:
         known = self.prints.get(ident)
         if known is None:
             known = self.prints[ident] = self._parse(text, snap)
-            if len(self.prints) > _PRINTS:
-                del self.prints[next(iter(self.prints))]
+            _bound(self.prints, _PRINTS)
         return known
 
     def _parse(self, text, snap):
         start = mlir.body_start(text)
-        aliases = normal.aliases_of(text[:start]) if start else {}
-        expand = _expander(aliases)
+        head = text[:start]
+        hkey = len(head), hash(head)
+        aliases = self.heads.get(hkey)
+        if aliases is None:
+            aliases = self.heads[hkey] = normal.aliases_of(head) if start else {}
+            _bound(self.heads, _PRINTS)
         body = b"\n" + text[start:]
-        found = []   # (start, end, indent, op, symbol) of each node line, in order
-        for m in self.pattern.finditer(body):
-            s = m.start() + 1
-            indent = len(m.group(1))
-            op = m.group(2)
-            sym = _SYMBOL.match(body, m.end())
-            symbol = sym.group(1) if sym and body.find(b"\n", m.end(), sym.end()) < 0 else b""
-            found.append((s, mlir.op_end(body, s, indent), indent,
-                          "builtin.module" if op == b"module" else op.decode(),
-                          mlir.unquote(symbol.decode("utf-8", "replace"))))
+        found = find_nodes(body, self.names, self.pattern, self.fast)
         if not found or found[0][0] != 1:
             return None
         # Children by nesting: a node holds the later ones that start before its end.
@@ -120,14 +158,33 @@ class Parser:
             elif k:
                 break   # text after the printed op (e.g. #loc definitions at the end)
             stack.append(k)
-        return self._build(body, found, kids, 0, expand, snap, ())
+        return self._build(_Print(body, found, kids, aliases, hkey, snap), 0, ())[0]
 
-    def _build(self, body, found, kids, k, expand, snap, path):
+    def _build(self, pr, k, path):
+        """(node, whether its text holds all of it) of found[k]."""
+        s, e, indent, op, symbol = pr.found[k]
+        ident = None
+        if path:   # an op inside the print: the same text under the same aliases, the same tree
+            ident = pr.hkey, e - s, hash(pr.view[s:e])
+            known = self.ops.get(ident)
+            if known is not None:
+                return known, True
+        built = [self._build(pr, c, path + (n,)) for n, c in enumerate(pr.kids[k])]
+        children = tuple(node for node, _ in built)
+        # A child running past this op's end (a cut print) makes its tree depend on text
+        # outside it: not kept for reuse.
+        whole = all(inside and pr.found[c][1] <= e for c, (_, inside) in zip(pr.kids[k], built))
+        node = self._node(pr, k, children, path)
+        if ident is not None and whole:
+            self.ops[ident] = node
+            _bound(self.ops, _OPS)
+        return node, whole
+
+    def _node(self, pr, k, children, path):
+        body, found = pr.body, pr.found
         s, e, indent, op, symbol = found[k]
-        children = tuple(self._build(body, found, kids, c, expand, snap, path + (n,))
-                         for n, c in enumerate(kids[k]))
         pieces, pos = [], s
-        for c in kids[k]:
+        for c in pr.kids[k]:
             cs, ce = found[c][0], found[c][1]
             pieces.append(body[pos:cs])
             pieces.append(HOLE)
@@ -136,10 +193,10 @@ class Parser:
         template = b"".join(pieces)
         if op == "builtin.module":
             template = normal.scrub_fixedpoint(template)
-        form = normal.context_form(expand(template), {})
+        form = template_form(template, pr.aliases, self.fast)
         tdig = hashlib.blake2b(form, digest_size=16).digest()
         tag = _first_use(form) or (children[0].symbol or children[0].tag if children else "")
-        node = Node(op, symbol, tag, tdig, children, snap, path)
+        node = Node(op, symbol, tag, tdig, children, pr.snap, path)
         known = self.interned.get(node.digest)
         if known is not None:
             return known
@@ -161,7 +218,9 @@ class Parser:
         form = self.templates.get(node.tdig)
         if form is None:
             again = Parser.__new__(Parser)
-            again.pattern, again.interned, again.templates, again.prints = self.pattern, {}, {}, {}
+            again.names, again.pattern, again.fast = self.names, self.pattern, self.fast
+            again.interned, again.templates, again.prints = {}, {}, {}
+            again.heads, again.ops = {}, {}
             again.kept, again.budget = 0, 1 << 62   # one print's templates: all kept
             root = again.parse(reread(node.snap), node.snap)
             other = root.at(node.path) if root is not None else None
@@ -181,6 +240,23 @@ class Parser:
             if fa is None or fb is None or not normal.is_cosmetic(fa, fb):
                 return False
         return all(self.same_but_cosmetic(x, y, reread) for x, y in zip(a.children, b.children))
+
+
+class _Print:
+    """One print being built into a tree: its body, the node lines found in it, and
+    which of them nest in which."""
+
+    __slots__ = ("body", "view", "found", "kids", "aliases", "hkey", "snap")
+
+    def __init__(self, body, found, kids, aliases, hkey, snap):
+        self.body, self.view, self.found, self.kids = body, memoryview(body), found, kids
+        self.aliases, self.hkey, self.snap = aliases, hkey, snap
+
+
+def _bound(cache, size):
+    """Forget the oldest entries of a cache over `size`."""
+    while len(cache) > size:
+        del cache[next(iter(cache))]
 
 
 def _first_use(form):

@@ -1,0 +1,409 @@
+/* The byte work of parsing a print into a tree (tree.py), in one pass each.
+ *
+ * nodes() finds the lines that open an op of the kinds passes are scoped on, with
+ * their symbol and where their region closes; form() turns a node's template into
+ * its context form (normal.context_form after tree._expander). Both give exactly
+ * what the regular expressions of tree.py and normal.py give (tests/test_prints.py
+ * checks it on random and real prints); those stay as the fallback where this
+ * module cannot be built. At ~45 MB/s the Python version was the larger part of
+ * inferring changed flags on an after-only dump.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+#define MAX_KINDS 256
+
+static int is_word(unsigned char c)  /* \w of a bytes pattern */
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+static int is_ident(unsigned char c) { return is_word(c) || c == '$' || c == '.' || c == '-'; }
+
+static int is_blank(unsigned char c)  /* \s but the newline */
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static int ends_name(unsigned char c) { return c == ' ' || c == '{' || c == '(' || c == '\n'; }
+
+/* The symbol after an op name at p: `(\s+(public|private|nested))*\s+@(NAME|"...")` on
+ * the same line. Sets *a, *b to the span of NAME (quotes kept); 0 when there is none. */
+static int symbol_at(const unsigned char *t, Py_ssize_t n, Py_ssize_t p, Py_ssize_t *a,
+                     Py_ssize_t *b)
+{
+    static const char *words[3] = {"public", "private", "nested"};
+    for (;;) {
+        Py_ssize_t ws = p;
+        while (p < n && is_blank(t[p])) p++;
+        if (p == ws || p >= n)
+            return 0;
+        if (t[p] == '@')
+            break;
+        int found = 0;
+        for (int k = 0; k < 3 && !found; k++) {
+            Py_ssize_t len = (Py_ssize_t)strlen(words[k]);
+            if (n - p >= len && memcmp(t + p, words[k], (size_t)len) == 0) {
+                p += len;
+                found = 1;
+            }
+        }
+        if (!found)
+            return 0;
+    }
+    Py_ssize_t q = ++p;
+    if (q < n && t[q] == '"') {
+        for (q++; q < n; q++) {
+            if (t[q] == '"') {
+                *a = p, *b = q + 1;
+                return 1;
+            }
+            if (t[q] == '\n')
+                return 0;
+            if (t[q] == '\\') {
+                if (q + 1 >= n || t[q + 1] == '\n')
+                    return 0;
+                q++;
+            }
+        }
+        return 0;
+    }
+    while (q < n && is_ident(t[q])) q++;
+    if (q == p)
+        return 0;
+    *a = p, *b = q;
+    return 1;
+}
+
+/* mlir.op_end: the end of the op whose first line starts at s. */
+static Py_ssize_t op_end(const unsigned char *t, Py_ssize_t n, Py_ssize_t s, Py_ssize_t indent)
+{
+    const unsigned char *nl = memchr(t + s, '\n', (size_t)(n - s));
+    if (nl == NULL)
+        return n;
+    Py_ssize_t eol = nl - t, last = eol - 1;
+    while (last >= s && (t[last] == ' ' || t[last] == '\t' || t[last] == '\r' || t[last] == '\f' ||
+                         t[last] == '\v' || t[last] == '\n'))
+        last--;
+    if (last < s || t[last] != '{')
+        return eol;
+    for (Py_ssize_t k = eol; k >= 0;) {   /* k: a newline; is the next line `<indent>}`? */
+        Py_ssize_t c = k + 1 + indent;
+        if (c < n && t[c] == '}') {
+            Py_ssize_t j = k + 1;
+            while (j < c && t[j] == ' ') j++;
+            if (j == c) {
+                const unsigned char *e = memchr(t + c, '\n', (size_t)(n - c));
+                return e == NULL ? n : e - t;
+            }
+        }
+        if (c >= n)
+            return n;
+        nl = memchr(t + k + 1, '\n', (size_t)(n - k - 1));
+        k = nl == NULL ? -1 : nl - t;
+    }
+    return n;
+}
+
+/* nodes(body, kinds) -> [(start, end, indent, kind, symbol)]: each line (after a newline)
+ * that opens an op named one of `kinds` (a tuple of bytes; kind is its index), as
+ * tree.kinds_pattern and tree._SYMBOL find them. */
+static PyObject *nodes(PyObject *self, PyObject *args)
+{
+    Py_buffer body;
+    PyObject *kinds;
+    if (!PyArg_ParseTuple(args, "y*O!", &body, &PyTuple_Type, &kinds))
+        return NULL;
+    Py_ssize_t nk = PyTuple_GET_SIZE(kinds);
+    const char *kname[MAX_KINDS];
+    Py_ssize_t klen[MAX_KINDS];
+    if (nk > MAX_KINDS) {
+        PyBuffer_Release(&body);
+        PyErr_SetString(PyExc_ValueError, "nodes: too many kinds");
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < nk; k++) {
+        PyObject *o = PyTuple_GET_ITEM(kinds, k);
+        if (!PyBytes_Check(o)) {
+            PyBuffer_Release(&body);
+            PyErr_SetString(PyExc_TypeError, "nodes: kinds must be bytes");
+            return NULL;
+        }
+        kname[k] = PyBytes_AS_STRING(o);
+        klen[k] = PyBytes_GET_SIZE(o);
+    }
+    const unsigned char *t = body.buf;
+    Py_ssize_t n = body.len;
+    PyObject *out = PyList_New(0);
+    if (out == NULL) {
+        PyBuffer_Release(&body);
+        return NULL;
+    }
+    const unsigned char *nl = n ? memchr(t, '\n', (size_t)n) : NULL;
+    while (nl != NULL) {
+        Py_ssize_t ls = nl - t + 1, p = ls;
+        nl = ls < n ? memchr(t + ls, '\n', (size_t)(n - ls)) : NULL;
+        while (p < n && t[p] == ' ') p++;
+        Py_ssize_t indent = p - ls;
+        if (p < n && t[p] == '"') p++;
+        Py_ssize_t r = p;
+        while (r < n && !ends_name(t[r]) && t[r] != '"') r++;
+        Py_ssize_t end = r;   /* where the name and its closing quote end */
+        if (r < n && t[r] == '"') {
+            end = r + 1;
+            if (end < n && !ends_name(t[end]))
+                continue;
+        }
+        int kind = -1;
+        for (Py_ssize_t k = 0; k < nk; k++)
+            if (klen[k] == r - p && memcmp(kname[k], t + p, (size_t)(r - p)) == 0) {
+                kind = (int)k;
+                break;
+            }
+        if (kind < 0 || r == p)
+            continue;
+        Py_ssize_t a = 0, b = 0;
+        if (!symbol_at(t, n, end, &a, &b))
+            a = b = 0;
+        Py_ssize_t stop = op_end(t, n, ls, indent);
+        PyObject *item = Py_BuildValue("(nnniy#)", ls, stop, indent, kind, (const char *)t + a,
+                                       b - a);
+        if (item == NULL || PyList_Append(out, item) < 0) {
+            Py_XDECREF(item);
+            Py_DECREF(out);
+            PyBuffer_Release(&body);
+            return NULL;
+        }
+        Py_DECREF(item);
+    }
+    PyBuffer_Release(&body);
+    return out;
+}
+
+typedef struct {
+    unsigned char *buf;
+    Py_ssize_t len, cap;
+} Out;
+
+static int put(Out *o, const void *src, Py_ssize_t len)
+{
+    if (o->len + len > o->cap) {
+        Py_ssize_t cap = o->cap ? o->cap : 256;
+        while (cap < o->len + len) cap *= 2;
+        unsigned char *grown = PyMem_Realloc(o->buf, (size_t)cap);
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        o->buf = grown, o->cap = cap;
+    }
+    memcpy(o->buf + o->len, src, (size_t)len);
+    o->len += len;
+    return 0;
+}
+
+/* Alias uses (`#name`, `!name`, a whole [\w$.-] run) replaced by their value in `aliases`,
+ * in one pass, as tree._expander does. */
+static int expand(const unsigned char *t, Py_ssize_t n, PyObject *aliases, Out *o)
+{
+    Py_ssize_t pos = 0, p = 0;
+    while (p < n) {
+        if (t[p] != '#' && t[p] != '!') {
+            p++;
+            continue;
+        }
+        Py_ssize_t q = p + 1;
+        while (q < n && is_ident(t[q])) q++;
+        if (q == p + 1) {
+            p = q;
+            continue;
+        }
+        PyObject *key = PyBytes_FromStringAndSize((const char *)t + p, q - p);
+        if (key == NULL)
+            return -1;
+        PyObject *value = PyDict_GetItemWithError(aliases, key);
+        Py_DECREF(key);
+        if (value == NULL && PyErr_Occurred())
+            return -1;
+        if (value != NULL) {
+            if (!PyBytes_Check(value)) {
+                PyErr_SetString(PyExc_TypeError, "form: alias values must be bytes");
+                return -1;
+            }
+            if (put(o, t + pos, p - pos) < 0 ||
+                put(o, PyBytes_AS_STRING(value), PyBytes_GET_SIZE(value)) < 0)
+                return -1;
+            pos = q;
+        }
+        p = q;
+    }
+    return put(o, t + pos, n - pos);
+}
+
+/* normal.strip_indent: blanks after each newline and at the start dropped, blanks and
+ * newlines at the end dropped. */
+static int strip_indent(const unsigned char *t, Py_ssize_t n, Out *o)
+{
+    Py_ssize_t p = 0;
+    while (p < n && (t[p] == ' ' || t[p] == '\t')) p++;
+    Py_ssize_t last = n;
+    while (last > p && (t[last - 1] == ' ' || t[last - 1] == '\t' || t[last - 1] == '\r' ||
+                        t[last - 1] == '\n'))
+        last--;
+    while (p < last) {
+        const unsigned char *nl = memchr(t + p, '\n', (size_t)(last - p));
+        Py_ssize_t e = nl == NULL ? last : nl - t + 1;
+        if (put(o, t + p, e - p) < 0)
+            return -1;
+        p = e;
+        while (p < last && (t[p] == ' ' || t[p] == '\t')) p++;
+    }
+    return 0;
+}
+
+/* normal._ATTR_PREFIX (sigil '#') or _TYPE_PREFIX ('!') removed:
+ * SIGIL [A-Za-z_] [\w$]* '.' [\w$.]* before a '<'. */
+static int strip_prefix(const unsigned char *t, Py_ssize_t n, unsigned char sigil, Out *o)
+{
+    Py_ssize_t pos = 0;
+    for (;;) {
+        const unsigned char *hit = pos < n ? memchr(t + pos, sigil, (size_t)(n - pos)) : NULL;
+        if (hit == NULL)
+            break;
+        Py_ssize_t p = hit - t, q = p + 1;
+        if (q < n && (is_word(t[q]) && !(t[q] >= '0' && t[q] <= '9'))) {
+            q++;
+            while (q < n && (is_word(t[q]) || t[q] == '$')) q++;
+            if (q < n && t[q] == '.') {
+                q++;
+                while (q < n && (is_word(t[q]) || t[q] == '$' || t[q] == '.')) q++;
+                if (q < n && t[q] == '<') {
+                    if (put(o, t + pos, p - pos) < 0)
+                        return -1;
+                    pos = q;
+                    continue;
+                }
+            }
+        }
+        if (put(o, t + pos, p + 1 - pos) < 0)
+            return -1;
+        pos = p + 1;
+    }
+    return put(o, t + pos, n - pos);
+}
+
+/* form(template, aliases) -> bytes: normal.context_form(expand(template), {}) where
+ * expand is tree._expander(aliases) (aliases may be empty). */
+static PyObject *form(PyObject *self, PyObject *args)
+{
+    Py_buffer in;
+    PyObject *aliases;
+    if (!PyArg_ParseTuple(args, "y*O!", &in, &PyDict_Type, &aliases))
+        return NULL;
+    Out a = {NULL, 0, 0}, b = {NULL, 0, 0};
+    PyObject *result = NULL;
+    const unsigned char *t = in.buf;
+    Py_ssize_t n = in.len;
+    if (PyDict_GET_SIZE(aliases) && (memchr(t, '#', (size_t)n) || memchr(t, '!', (size_t)n))) {
+        if (expand(t, n, aliases, &a) < 0)
+            goto done;
+        t = a.buf, n = a.len;
+    }
+    if (strip_indent(t, n, &b) < 0)
+        goto done;
+    a.len = 0;
+    t = b.buf, n = b.len;
+    if (n && memchr(t, '#', (size_t)n)) {
+        if (strip_prefix(t, n, '#', &a) < 0)
+            goto done;
+        Out swap = a;
+        a = b, b = swap;
+        a.len = 0;
+        t = b.buf, n = b.len;
+    }
+    if (n && memchr(t, '!', (size_t)n)) {
+        if (strip_prefix(t, n, '!', &a) < 0)
+            goto done;
+        t = a.buf, n = a.len;
+    }
+    static const char module[] = "builtin.module";
+    const Py_ssize_t skip = (Py_ssize_t)sizeof(module) - 1 - 6;   /* "builtin." */
+    if (n >= skip + 6 && memcmp(t, module, sizeof(module) - 1) == 0)
+        t += skip, n -= skip;
+    result = PyBytes_FromStringAndSize(n ? (const char *)t : "", n);
+done:
+    PyMem_Free(a.buf);
+    PyMem_Free(b.buf);
+    PyBuffer_Release(&in);
+    return result;
+}
+
+/* erase(text) -> bytes: each SSA value and block name cut to its sigil, `%` or `^`
+ * (normal._erase: the names printers choose, erased before a line-by-line check). */
+static PyObject *erase(PyObject *self, PyObject *args)
+{
+    Py_buffer in;
+    if (!PyArg_ParseTuple(args, "y*", &in))
+        return NULL;
+    const unsigned char *t = in.buf;
+    Py_ssize_t n = in.len, pos = 0, w = 0;
+    PyObject *result = PyBytes_FromStringAndSize(NULL, n);
+    if (result == NULL) {
+        PyBuffer_Release(&in);
+        return NULL;
+    }
+    unsigned char *o = (unsigned char *)PyBytes_AS_STRING(result);
+    Py_ssize_t pct = -1, hat = -1;   /* the next `%` and `^` at or after pos (n: none) */
+    while (pos < n) {
+        if (pct < pos) {
+            const unsigned char *h = memchr(t + pos, '%', (size_t)(n - pos));
+            pct = h ? h - t : n;
+        }
+        if (hat < pos) {
+            const unsigned char *h = memchr(t + pos, '^', (size_t)(n - pos));
+            hat = h ? h - t : n;
+        }
+        Py_ssize_t p = pct < hat ? pct : hat;
+        memcpy(o + w, t + pos, (size_t)(p - pos));
+        w += p - pos;
+        if (p == n)
+            break;
+        o[w++] = t[p];
+        for (pos = p + 1; pos < n && is_ident(t[pos]); pos++)
+            ;
+    }
+    PyBuffer_Release(&in);
+    if (w != n && _PyBytes_Resize(&result, w) < 0)
+        return NULL;
+    return result;
+}
+
+/* mismatch(a, b) -> the first offset where a and b differ (the shorter length if one
+ * starts the other). */
+static PyObject *mismatch(PyObject *self, PyObject *args)
+{
+    Py_buffer a, b;
+    if (!PyArg_ParseTuple(args, "y*y*", &a, &b))
+        return NULL;
+    const unsigned char *x = a.buf, *y = b.buf;
+    Py_ssize_t n = a.len < b.len ? a.len : b.len, i = 0;
+    while (i + 64 <= n && memcmp(x + i, y + i, 64) == 0) i += 64;
+    while (i < n && x[i] == y[i]) i++;
+    PyBuffer_Release(&a);
+    PyBuffer_Release(&b);
+    return PyLong_FromSsize_t(i);
+}
+
+static PyMethodDef methods[] = {
+    {"mismatch", mismatch, METH_VARARGS, "mismatch(a, b) -> first offset where they differ"},
+    {"erase", erase, METH_VARARGS, "erase(text) -> text with SSA and block names cut to % and ^"},
+    {"nodes", nodes, METH_VARARGS, "nodes(body, kinds) -> [(start, end, indent, kind, symbol)]"},
+    {"form", form, METH_VARARGS, "form(template, aliases) -> context form"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_prints",
+                                    "parsing prints of MLIR into trees of ops", -1, methods};
+
+PyMODINIT_FUNC PyInit__prints(void) { return PyModule_Create(&module); }
