@@ -18,6 +18,8 @@ its last child, so an unchanged result there is reported as unknown.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
 
 from irtools.irdiff import mlir, tree
@@ -40,7 +42,21 @@ def changed_flags(idx, f, *, progress=None) -> list:
     snaps = idx.snapshots
     if any(s.when == "before" for s in snaps) and any(s.when == "after" for s in snaps):
         return _exact(snaps, f, progress)
-    return _inferred(idx, f, progress)
+    with _gc_paused():
+        return _inferred(idx, f, progress)
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """The trees of ops make no cycles, but so many objects that the cyclic collector,
+    walking them all again and again, took a tenth of the time."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def changed_only(flags) -> list:
@@ -243,6 +259,7 @@ class _OpScope:
         self.parser = tree.Parser({s.op for s in snaps if s.op})
         self.root = None
         self.where = {}      # (op, symbol) -> [path] in root
+        self.nodes = {}      # path -> node in root (root.at(path), without the walk down)
         self.floating = {}   # (op, symbol) -> node printed but not (yet) in root
         self.roots = []      # root after each snapshot
         self.placed = []     # path of each snapshot's op when it was read (None: not in root)
@@ -271,13 +288,13 @@ class _OpScope:
     def _candidates(self, node):
         paths = self.where.get(node.key, ())
         if len(paths) > 1 and node.tag:
-            tagged = [p for p in paths if self.root.at(p).tag == node.tag]
+            tagged = [p for p in paths if self.nodes[p].tag == node.tag]
             paths = tagged or paths
         if not paths and node.tag and node.key not in self.floating:
             # Renamed (IREE's SanitizeModuleNamesPass turns `@"a b."` into `@a_b_`): the
             # one op of its kind that holds the same first symbol.
             paths = [p for key, ps in self.where.items() if key[0] == node.op and key != node.key
-                     for p in ps if self.root.at(p).tag == node.tag]
+                     for p in ps if self.nodes[p].tag == node.tag]
             if len(paths) != 1:
                 return []
         return list(paths)
@@ -297,7 +314,7 @@ class _OpScope:
                 # An adaptor whose nested passes printed nothing ran none: a difference
                 # is the doing of a pass around it, which prints later (ConvertToLLVMPass
                 # converts, then runs an adaptor).
-                old = self.root.at(paths[0])
+                old = self.nodes[paths[0]]
                 if old.digest != node.digest:
                     self.unexplained.add(paths[0])
                 return SAME, paths[0]
@@ -306,7 +323,7 @@ class _OpScope:
         for p in paths:
             old = base.at(p) if base is not None else None
             if old is None or old.key != node.key:
-                old = self.root.at(p)
+                old = self.nodes[p]
             befores.append(old)
         same = [p for p, b in zip(paths, befores) if b.digest == node.digest]
         if len(paths) == 1 and paths[0] in self.unexplained:
@@ -377,22 +394,28 @@ class _OpScope:
         if not path:
             self._set_root(node)
             return
-        old = self.root.at(path)
+        old = self.nodes[path]
         for sub, n in old.walk(path):
             self.where[n.key].remove(sub)
-        self.root = tree.replace(self.root, path, node)
+            del self.nodes[sub]
+        self.root = up = tree.replace(self.root, path, node)
+        for k in range(len(path)):   # new nodes along the path
+            self.nodes[path[:k]] = up
+            up = up.children[path[k]]
         keys = set()
         for sub, n in node.walk(path):
             self.where.setdefault(n.key, []).append(sub)
+            self.nodes[sub] = n
             keys.add(n.key)
         for key in keys:
             self.where[key].sort()
 
     def _set_root(self, node):
         self.root = node
-        self.where = {}
+        self.where, self.nodes = {}, {}
         for sub, n in node.walk():
             self.where.setdefault(n.key, []).append(sub)
+            self.nodes[sub] = n
         for key in list(self.floating):
             if key in self.where:
                 del self.floating[key]
