@@ -19,6 +19,7 @@ its last child, so an unchanged result there is reported as unknown.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import re
 
@@ -134,6 +135,7 @@ def depths(snaps) -> list:
 
 
 # What a printed container pass runs nested passes on; MLIR's own adaptors are never printed.
+@functools.lru_cache(maxsize=4096)
 def _children(pass_name):
     if pass_name.endswith("OpPipelineAdaptorPass"):
         return lambda op: _funclike(op) and not op.startswith("vm.")
@@ -145,7 +147,12 @@ def _children(pass_name):
 
 
 def _may_nest_same_level(s):
-    return bool(_SAME_LEVEL_PIPELINE.search(s.pass_name))
+    return _nests_same_level(s.pass_name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _nests_same_level(pass_name):
+    return bool(_SAME_LEVEL_PIPELINE.search(pass_name))
 
 
 def _inferred(idx, f, progress):

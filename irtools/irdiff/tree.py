@@ -28,18 +28,22 @@ _OPS = 1 << 16
 
 
 class Node:
-    __slots__ = ("op", "symbol", "tag", "tdig", "digest", "children", "snap", "path")
+    __slots__ = ("op", "symbol", "key", "tag", "tdig", "_digest", "children", "snap", "path")
 
     def __init__(self, op, symbol, tag, tdig, children, snap, path):
         self.op, self.symbol, self.tag, self.tdig = op, symbol, tag, tdig
+        self.key = op, symbol
         self.children = children
         self.snap, self.path = snap, path   # where its template was printed (snapshot, path)
-        self.digest = hashlib.blake2b(b"".join([tdig, *[c.digest for c in children]]),
-                                      digest_size=16).digest()
+        self._digest = None
 
     @property
-    def key(self):
-        return self.op, self.symbol
+    def digest(self) -> bytes:
+        # Made when first asked for: most trees `replace` makes are never compared whole.
+        if self._digest is None:
+            self._digest = hashlib.blake2b(b"".join([self.tdig, *[c.digest for c in self.children]]),
+                                           digest_size=16).digest()
+        return self._digest
 
     def with_child(self, k, child):
         children = self.children[:k] + (child,) + self.children[k + 1:]
