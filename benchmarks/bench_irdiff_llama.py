@@ -10,7 +10,7 @@ small) and iree-compile writes two dumps of it for llvm-cpu, after-only
 Constants are elided (--mlir-elide-elementsattrs-if-larger=16) unless --keep-constants.
 Then, each in a fresh child process:
   * grep -c 'IR Dump' over the after-only dump (the anchor), best of 3
-  * the index of the after-only dump, and the inferred flags after it, with peak RSS
+  * the index of the after-only dump, and the inferred flags after it (best of 3), with peak RSS
   * the exact flags of the before+after dump
   * `irtools ir passes DUMP` (the capped table) and `--format csv`, with a cold cache
 Targets (issue 14): flags <= 5x grep plus the index; after-only wrong <= 1.5%, unknown <= 2%
@@ -41,12 +41,15 @@ CHILD = r"""
 import json, resource, sys, time
 from irtools.irdiff.dump import Dump
 path = sys.argv[1]
-t = time.perf_counter()
-dump = Dump.open(path)
-out = {"index_s": time.perf_counter() - t, "snapshots": len(dump)}
-t = time.perf_counter()
-flags = dump.flags()
-out["flags_s"] = time.perf_counter() - t
+out = {"index_s": [], "flags_s": []}
+for _ in range(3):   # best of 3: the VM's timings vary by 10-20% from run to run
+    t = time.perf_counter()
+    dump = Dump.open(path)
+    out["index_s"].append(time.perf_counter() - t)
+    t = time.perf_counter()
+    flags = dump.flags()
+    out["flags_s"].append(time.perf_counter() - t)
+out = {"index_s": min(out["index_s"]), "flags_s": min(out["flags_s"]), "snapshots": len(dump)}
 out["passes"] = [(s.pass_name, s.arg) for s in dump.index.snapshots if s.when == "after"]
 out["flags"] = [flags[s.index] for s in dump.index.snapshots if s.when == "after"]
 out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -147,8 +150,10 @@ def main(argv=None):
         print(f"\nllama --layers {layers}: {path} ({size:.0f} MiB, {after['snapshots']:,} snapshots)")
         print(f"  grep -c 'IR Dump':  {grep:.2f} s")
         print(f"  index:              {after['index_s']:.2f} s = {after['index_s'] / grep:.1f}x grep")
+        goal = 5 * grep + after["index_s"]
         print(f"  inferred flags:     {after['flags_s']:.2f} s = {after['flags_s'] / grep:.1f}x grep, "
-              f"peak RSS {after['rss_mb']:.0f} MB")
+              f"peak RSS {after['rss_mb']:.0f} MB; goal 5x grep + index = {goal:.2f} s "
+              f"({'met' if after['flags_s'] <= goal else 'not met'})")
         print(f"  exact flags (b+a):  {exact['flags_s']:.2f} s over {dumps['ba'].stat().st_size / 2**20:.0f} MiB")
         print(f"  accuracy:           {n} passes, wrong {100 * wrong / n:.2f}%, unknown {100 * unknown / n:.2f}%")
         print(f"  ir passes (table):  {table_s:.1f} s, {table_lines} lines ({table_last.strip()[:90]})")
