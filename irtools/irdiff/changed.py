@@ -267,11 +267,13 @@ class _OpScope:
         self.root = None
         self.where = {}      # (op, symbol) -> [path] in root
         self.nodes = {}      # path -> node in root (root.at(path), without the walk down)
+        self.tagged = {}     # ((op, symbol), tag) -> [path] in root: ops alike told apart
         self.floating = {}   # (op, symbol) -> node printed but not (yet) in root
         self.roots = []      # root after each snapshot
         self.placed = []     # path of each snapshot's op when it was read (None: not in root)
         self.cursor = {}     # (op, symbol) -> (path last chosen, the passes printed it since)
         self.unexplained = set()   # paths changed while no pass that prints was seen to run
+        self.uses = {}       # template digest -> the symbols it uses (choosing among ops alike)
 
     def reread(self, j):
         return reduced(self.f, self.snaps[j])
@@ -295,8 +297,7 @@ class _OpScope:
     def _candidates(self, node):
         paths = self.where.get(node.key, ())
         if len(paths) > 1 and node.tag:
-            tagged = [p for p in paths if self.nodes[p].tag == node.tag]
-            paths = tagged or paths
+            paths = self.tagged.get((node.key, node.tag)) or paths
         if not paths and node.tag and node.key not in self.floating:
             # Renamed (IREE's SanitizeModuleNamesPass turns `@"a b."` into `@a_b_`): the
             # one op of its kind that holds the same first symbol.
@@ -326,13 +327,17 @@ class _OpScope:
                     self.unexplained.add(paths[0])
                 return SAME, paths[0]
             base = self.roots[j] if j >= 0 else None
-        befores = []
-        for p in paths:
-            old = base.at(p) if base is not None else None
-            if old is None or old.key != node.key:
-                old = self.nodes[p]
-            befores.append(old)
-        same = [p for p, b in zip(paths, befores) if b.digest == node.digest]
+        if base is self.root:   # the state now (most often): no walk down for each path
+            befores = [self.nodes[p] for p in paths]
+        else:
+            befores = []
+            for p in paths:
+                old = base.at(p) if base is not None else None
+                if old is None or old.key != node.key:
+                    old = self.nodes[p]
+                befores.append(old)
+        want = node.digest
+        same = [p for p, b in zip(paths, befores) if b.digest == want]
         if len(paths) == 1 and paths[0] in self.unexplained:
             self.unexplained.discard(paths[0])
             if _may_nest_same_level(s):
@@ -366,8 +371,12 @@ class _OpScope:
         self.cursor[key] = (path, passes)
 
     def _uses(self, node):
-        form = self.parser.template(node, self.reread)   # read again if it was dropped
-        return frozenset(_USES.findall(form)) if form else frozenset()
+        uses = self.uses.get(node.tdig)
+        if uses is None:
+            form = self.parser.template(node, self.reread)   # read again if it was dropped
+            uses = self.uses[node.tdig] = frozenset(_USES.findall(form)) if form else frozenset()
+            tree.bound(self.uses, 1 << 14)
+        return uses
 
     def _start(self, i, path, children):
         """The snapshot just before pass i's nested passes printed ops inside `path`."""
@@ -404,6 +413,7 @@ class _OpScope:
         old = self.nodes[path]
         for sub, n in old.walk(path):
             self.where[n.key].remove(sub)
+            self.tagged[n.key, n.tag].remove(sub)
             del self.nodes[sub]
         self.root = up = tree.replace(self.root, path, node)
         for k in range(len(path)):   # new nodes along the path
@@ -412,16 +422,19 @@ class _OpScope:
         keys = set()
         for sub, n in node.walk(path):
             self.where.setdefault(n.key, []).append(sub)
+            self.tagged.setdefault((n.key, n.tag), []).append(sub)
             self.nodes[sub] = n
-            keys.add(n.key)
-        for key in keys:
+            keys.add((n.key, n.tag))
+        for key, tag in keys:
             self.where[key].sort()
+            self.tagged[key, tag].sort()
 
     def _set_root(self, node):
         self.root = node
-        self.where, self.nodes = {}, {}
-        for sub, n in node.walk():
+        self.where, self.nodes, self.tagged = {}, {}, {}
+        for sub, n in node.walk():   # in order of paths
             self.where.setdefault(n.key, []).append(sub)
+            self.tagged.setdefault((n.key, n.tag), []).append(sub)
             self.nodes[sub] = n
         for key in list(self.floating):
             if key in self.where:

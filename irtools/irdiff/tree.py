@@ -136,7 +136,7 @@ class Parser:
         known = self.prints.get(ident)
         if known is None:
             known = self.prints[ident] = self._parse(text, snap)
-            _bound(self.prints, _PRINTS)
+            bound(self.prints, _PRINTS)
         return known
 
     def _parse(self, text, snap):
@@ -146,7 +146,7 @@ class Parser:
         aliases = self.heads.get(hkey)
         if aliases is None:
             aliases = self.heads[hkey] = normal.aliases_of(head) if start else {}
-            _bound(self.heads, _PRINTS)
+            bound(self.heads, _PRINTS)
         body = b"\n" + text[start:]
         found = find_nodes(body, self.names, self.pattern, self.fast)
         if not found or found[0][0] != 1:
@@ -181,7 +181,7 @@ class Parser:
         node = self._node(pr, k, children, path)
         if ident is not None and whole:
             self.ops[ident] = node
-            _bound(self.ops, _OPS)
+            bound(self.ops, _OPS)
         return node, whole
 
     def _node(self, pr, k, children, path):
@@ -257,7 +257,7 @@ class _Print:
         self.aliases, self.hkey, self.snap = aliases, hkey, snap
 
 
-def _bound(cache, size):
+def bound(cache, size):
     """Forget the oldest entries of a cache over `size`."""
     while len(cache) > size:
         del cache[next(iter(cache))]
