@@ -106,21 +106,24 @@ static Py_ssize_t op_end(const unsigned char *t, Py_ssize_t n, Py_ssize_t s, Py_
     return n;
 }
 
-/* nodes(body, kinds) -> [(start, end, indent, kind, symbol)]: each line (after a newline)
- * that opens an op named one of `kinds` (a tuple of bytes; kind is its index), as
- * tree.kinds_pattern and tree._SYMBOL find them. */
+/* nodes(body, kinds, ops, unquote) -> (found, kids): found holds (start, end, indent, op,
+ * symbol) of each line (after a newline) that opens an op named one of `kinds` (bytes),
+ * as tree.kinds_pattern and tree._SYMBOL find them; op is ops[i] for kinds[i], and a
+ * quoted symbol is given to unquote(). kids[k] lists the nodes right inside node k. The
+ * scan stops at a second node outside the first (text after the printed op). */
 static PyObject *nodes(PyObject *self, PyObject *args)
 {
     Py_buffer body;
-    PyObject *kinds;
-    if (!PyArg_ParseTuple(args, "y*O!", &body, &PyTuple_Type, &kinds))
+    PyObject *kinds, *ops, *unquote;
+    if (!PyArg_ParseTuple(args, "y*O!O!O", &body, &PyTuple_Type, &kinds, &PyTuple_Type, &ops,
+                          &unquote))
         return NULL;
     Py_ssize_t nk = PyTuple_GET_SIZE(kinds);
     const char *kname[MAX_KINDS];
     Py_ssize_t klen[MAX_KINDS];
-    if (nk > MAX_KINDS) {
+    if (nk > MAX_KINDS || PyTuple_GET_SIZE(ops) != nk) {
         PyBuffer_Release(&body);
-        PyErr_SetString(PyExc_ValueError, "nodes: too many kinds");
+        PyErr_SetString(PyExc_ValueError, "nodes: too many kinds, or not one op per kind");
         return NULL;
     }
     for (Py_ssize_t k = 0; k < nk; k++) {
@@ -135,11 +138,10 @@ static PyObject *nodes(PyObject *self, PyObject *args)
     }
     const unsigned char *t = body.buf;
     Py_ssize_t n = body.len;
-    PyObject *out = PyList_New(0);
-    if (out == NULL) {
-        PyBuffer_Release(&body);
-        return NULL;
-    }
+    PyObject *found = PyList_New(0), *kids = PyList_New(0), *result = NULL;
+    Py_ssize_t *stack = NULL, *ends = NULL, depth = 0, cap = 0, count = 0;
+    if (found == NULL || kids == NULL)
+        goto done;
     const unsigned char *nl = n ? memchr(t, '\n', (size_t)n) : NULL;
     while (nl != NULL) {
         Py_ssize_t ls = nl - t + 1, p = ls;
@@ -163,22 +165,77 @@ static PyObject *nodes(PyObject *self, PyObject *args)
             }
         if (kind < 0 || r == p)
             continue;
+        while (depth && ls >= ends[depth - 1]) depth--;
+        if (!depth && count)
+            break;
         Py_ssize_t a = 0, b = 0;
         if (!symbol_at(t, n, end, &a, &b))
             a = b = 0;
         Py_ssize_t stop = op_end(t, n, ls, indent);
-        PyObject *item = Py_BuildValue("(nnniy#)", ls, stop, indent, kind, (const char *)t + a,
-                                       b - a);
-        if (item == NULL || PyList_Append(out, item) < 0) {
-            Py_XDECREF(item);
-            Py_DECREF(out);
-            PyBuffer_Release(&body);
-            return NULL;
+        PyObject *symbol = PyUnicode_DecodeUTF8((const char *)t + a, b - a, "replace");
+        if (symbol != NULL && b > a && t[a] == '"') {
+            PyObject *plain = PyObject_CallOneArg(unquote, symbol);
+            Py_DECREF(symbol);
+            symbol = plain;
         }
+        if (symbol == NULL)
+            goto done;
+        PyObject *op = PyTuple_GET_ITEM(ops, kind);
+        Py_INCREF(op);
+        PyObject *item = PyTuple_New(5), *mine = PyList_New(0);
+        if (item == NULL || mine == NULL) {
+            Py_XDECREF(item);
+            Py_XDECREF(mine);
+            Py_DECREF(op);
+            Py_DECREF(symbol);
+            goto done;
+        }
+        PyTuple_SET_ITEM(item, 0, PyLong_FromSsize_t(ls));
+        PyTuple_SET_ITEM(item, 1, PyLong_FromSsize_t(stop));
+        PyTuple_SET_ITEM(item, 2, PyLong_FromSsize_t(indent));
+        PyTuple_SET_ITEM(item, 3, op);
+        PyTuple_SET_ITEM(item, 4, symbol);
+        int failed = PyErr_Occurred() != NULL || PyList_Append(found, item) < 0 ||
+                     PyList_Append(kids, mine) < 0;
         Py_DECREF(item);
+        Py_DECREF(mine);
+        if (failed)
+            goto done;
+        if (depth) {
+            PyObject *index = PyLong_FromSsize_t(count);
+            if (index == NULL)
+                goto done;
+            failed = PyList_Append(PyList_GET_ITEM(kids, stack[depth - 1]), index) < 0;
+            Py_DECREF(index);
+            if (failed)
+                goto done;
+        }
+        if (depth == cap) {
+            cap = cap ? 2 * cap : 16;
+            Py_ssize_t *s2 = PyMem_Realloc(stack, (size_t)cap * sizeof *stack);
+            if (s2 == NULL) {
+                PyErr_NoMemory();
+                goto done;
+            }
+            stack = s2;
+            Py_ssize_t *e2 = PyMem_Realloc(ends, (size_t)cap * sizeof *ends);
+            if (e2 == NULL) {
+                PyErr_NoMemory();
+                goto done;
+            }
+            ends = e2;
+        }
+        stack[depth] = count, ends[depth] = stop;
+        depth++, count++;
     }
+    result = PyTuple_Pack(2, found, kids);
+done:
+    Py_XDECREF(found);
+    Py_XDECREF(kids);
+    PyMem_Free(stack);
+    PyMem_Free(ends);
     PyBuffer_Release(&body);
-    return out;
+    return result;
 }
 
 typedef struct {
@@ -293,19 +350,51 @@ static int strip_prefix(const unsigned char *t, Py_ssize_t n, unsigned char sigi
     return put(o, t + pos, n - pos);
 }
 
-/* form(template, aliases) -> bytes: normal.context_form(expand(template), {}) where
- * expand is tree._expander(aliases) (aliases may be empty). */
+/* form(template, aliases[, start, end, found, kids]) -> bytes:
+ * normal.context_form(expand(template), {}) where expand is tree._expander(aliases)
+ * (aliases may be empty). With start and end, the template is that op of the data, its
+ * kids cut out (see below). */
 static PyObject *form(PyObject *self, PyObject *args)
 {
     Py_buffer in;
-    PyObject *aliases;
-    if (!PyArg_ParseTuple(args, "y*O!", &in, &PyDict_Type, &aliases))
+    PyObject *aliases, *found = NULL, *kids = NULL;
+    Py_ssize_t start = 0, stop = -1;
+    if (!PyArg_ParseTuple(args, "y*O!|nnO!O!", &in, &PyDict_Type, &aliases, &start, &stop,
+                          &PyList_Type, &found, &PyList_Type, &kids))
         return NULL;
-    Out a = {NULL, 0, 0}, b = {NULL, 0, 0};
+    Out a = {NULL, 0, 0}, b = {NULL, 0, 0}, c = {NULL, 0, 0};
     PyObject *result = NULL;
     const unsigned char *t = in.buf;
     Py_ssize_t n = in.len;
-    if (PyDict_GET_SIZE(aliases) && (memchr(t, '#', (size_t)n) || memchr(t, '!', (size_t)n))) {
+    if (start != 0 || stop != -1 || found != NULL) {
+        /* The template of the op at data[start:stop]: each op of kids (indices into found)
+         * cut out and marked by a NUL byte, as tree.Parser._node does with slices. */
+        stop = stop < 0 || stop > n ? n : stop;
+        start = start < 0 ? 0 : start > stop ? stop : start;
+        Py_ssize_t pos = start, nkids = kids ? PyList_GET_SIZE(kids) : 0;
+        for (Py_ssize_t i = 0; i < nkids; i++) {
+            Py_ssize_t k = PyLong_AsSsize_t(PyList_GET_ITEM(kids, i));
+            if (k < 0 && PyErr_Occurred())
+                goto done;
+            PyObject *item = k >= 0 && k < PyList_GET_SIZE(found) ? PyList_GET_ITEM(found, k) : NULL;
+            if (item == NULL || !PyTuple_Check(item) || PyTuple_GET_SIZE(item) < 2) {
+                PyErr_SetString(PyExc_ValueError, "form: a kid is not a (start, end, ...) of found");
+                goto done;
+            }
+            Py_ssize_t cs = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 0));
+            Py_ssize_t ce = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 1));
+            if (PyErr_Occurred())
+                goto done;
+            Py_ssize_t upto = cs < pos ? pos : cs > n ? n : cs;   /* slice bounds as Python's */
+            if (put(&c, t + pos, upto - pos) < 0 || put(&c, "", 1) < 0)
+                goto done;
+            pos = ce < 0 ? 0 : ce > n ? n : ce;
+        }
+        if (pos < stop && put(&c, t + pos, stop - pos) < 0)
+            goto done;
+        t = c.buf, n = c.len;
+    }
+    if (n && PyDict_GET_SIZE(aliases) && (memchr(t, '#', (size_t)n) || memchr(t, '!', (size_t)n))) {
         if (expand(t, n, aliases, &a) < 0)
             goto done;
         t = a.buf, n = a.len;
@@ -335,6 +424,7 @@ static PyObject *form(PyObject *self, PyObject *args)
 done:
     PyMem_Free(a.buf);
     PyMem_Free(b.buf);
+    PyMem_Free(c.buf);
     PyBuffer_Release(&in);
     return result;
 }
@@ -431,8 +521,8 @@ static PyMethodDef methods[] = {
     {"find", find, METH_VARARGS, "find(data, needle, start) -> offset or -1"},
     {"mismatch", mismatch, METH_VARARGS, "mismatch(a, b) -> first offset where they differ"},
     {"erase", erase, METH_VARARGS, "erase(text) -> text with SSA and block names cut to % and ^"},
-    {"nodes", nodes, METH_VARARGS, "nodes(body, kinds) -> [(start, end, indent, kind, symbol)]"},
-    {"form", form, METH_VARARGS, "form(template, aliases) -> context form"},
+    {"nodes", nodes, METH_VARARGS, "nodes(body, kinds, ops, unquote) -> (found, kids)"},
+    {"form", form, METH_VARARGS, "form(data, aliases[, start, end, found, kids]) -> context form"},
     {NULL, NULL, 0, NULL},
 };
 

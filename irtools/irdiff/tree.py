@@ -10,6 +10,7 @@ digests up its path (`replace`); nodes of equal digest are shared.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 
@@ -87,20 +88,34 @@ def _op_name(name: bytes) -> str:
     return "builtin.module" if name == b"module" else name.decode()
 
 
-def find_nodes(body: bytes, names: tuple, pattern, fast=True) -> list:
-    """(start, end, indent, op, symbol) of each line of `body` (which starts with a
-    newline) that opens an op named one of `names`, in order."""
+def find_nodes(body: bytes, names: tuple, pattern, fast=True) -> tuple:
+    """(found, kids): (start, end, indent, op, symbol) of each line of `body` (which starts
+    with a newline) that opens an op named one of `names`, in order, up to a second op
+    outside the first (text after the printed op, e.g. `#loc` definitions); and for each,
+    the indices of those right inside it."""
     if fast and _prints is not None:
-        ops = [_op_name(n) for n in names]
-        return [(s, e, indent, ops[k], _symbol(sym)) for s, e, indent, k, sym in _prints.nodes(body, names)]
-    found = []
+        return _prints.nodes(body, names, _op_names(names), mlir.unquote)
+    found, kids, stack = [], [], []
     for m in pattern.finditer(body):
         s = m.start() + 1
+        while stack and s >= found[stack[-1]][1]:
+            stack.pop()
+        if found and not stack:
+            break
         indent = len(m.group(1))
         sym = _SYMBOL.match(body, m.end())
         symbol = sym.group(1) if sym and body.find(b"\n", m.end(), sym.end()) < 0 else b""
+        if stack:
+            kids[stack[-1]].append(len(found))
+        stack.append(len(found))
         found.append((s, mlir.op_end(body, s, indent), indent, _op_name(m.group(2)), _symbol(symbol)))
-    return found
+        kids.append([])
+    return found, kids
+
+
+@functools.lru_cache(maxsize=64)
+def _op_names(names: tuple) -> tuple:
+    return tuple(_op_name(n) for n in names)
 
 
 def _symbol(printed: bytes) -> str:
@@ -112,6 +127,26 @@ def template_form(template: bytes, aliases: dict, fast=True) -> bytes:
     if fast and _prints is not None:
         return _prints.form(template, aliases)
     return normal.context_form(_expander(aliases)(template), {})
+
+
+def template_of(body: bytes, found: list, kids: list, k: int) -> bytes:
+    """The text of node k with each node right inside it cut out (a HOLE in its place)."""
+    pieces, pos = [], found[k][0]
+    for c in kids[k]:
+        cs, ce = found[c][0], found[c][1]
+        pieces.append(body[pos:cs])
+        pieces.append(HOLE)
+        pos = ce
+    pieces.append(body[pos:found[k][1]])
+    return b"".join(pieces)
+
+
+def node_form(body: bytes, found: list, kids: list, k: int, aliases: dict, fast=True) -> bytes:
+    """The context form of node k's template."""
+    if fast and _prints is not None:
+        s, e = found[k][0], found[k][1]
+        return _prints.form(body, aliases, s, e, found, kids[k])
+    return template_form(template_of(body, found, kids, k), aliases, fast)
 
 
 class Parser:
@@ -148,20 +183,9 @@ class Parser:
             aliases = self.heads[hkey] = normal.aliases_of(head) if start else {}
             bound(self.heads, _PRINTS)
         body = b"\n" + text[start:]
-        found = find_nodes(body, self.names, self.pattern, self.fast)
+        found, kids = find_nodes(body, self.names, self.pattern, self.fast)
         if not found or found[0][0] != 1:
             return None
-        # Children by nesting: a node holds the later ones that start before its end.
-        kids = [[] for _ in found]
-        stack = []
-        for k, (s, *_rest) in enumerate(found):
-            while stack and s >= found[stack[-1]][1]:
-                stack.pop()
-            if stack:
-                kids[stack[-1]].append(k)
-            elif k:
-                break   # text after the printed op (e.g. #loc definitions at the end)
-            stack.append(k)
         return self._build(_Print(body, found, kids, aliases, hkey, snap), 0, ())[0]
 
     def _build(self, pr, k, path):
@@ -185,19 +209,12 @@ class Parser:
         return node, whole
 
     def _node(self, pr, k, children, path):
-        body, found = pr.body, pr.found
-        s, e, indent, op, symbol = found[k]
-        pieces, pos = [], s
-        for c in pr.kids[k]:
-            cs, ce = found[c][0], found[c][1]
-            pieces.append(body[pos:cs])
-            pieces.append(HOLE)
-            pos = ce
-        pieces.append(body[pos:e])
-        template = b"".join(pieces)
-        if op == "builtin.module":
-            template = normal.scrub_fixedpoint(template)
-        form = template_form(template, pr.aliases, self.fast)
+        s, e, indent, op, symbol = pr.found[k]
+        if op == "builtin.module":   # without the marks of IREE's fixed-point iterator
+            template = normal.scrub_fixedpoint(template_of(pr.body, pr.found, pr.kids, k))
+            form = template_form(template, pr.aliases, self.fast)
+        else:
+            form = node_form(pr.body, pr.found, pr.kids, k, pr.aliases, self.fast)
         tdig = hashlib.blake2b(form, digest_size=16).digest()
         tag = _first_use(form) or (children[0].symbol or children[0].tag if children else "")
         node = Node(op, symbol, tag, tdig, children, pr.snap, path)
