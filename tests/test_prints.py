@@ -47,13 +47,13 @@ def test_extension_is_built():
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(texts)
 def test_nodes_match_the_patterns(text):
-    body = b"\n" + text
-    found, kids = tree.find_nodes(body, NAMES, PATTERN)
-    assert (found, kids) == tree.find_nodes(body, NAMES, PATTERN, fast=False)
-    for k in range(len(found)):   # each node's template, cut out in C or by slices
-        for aliases in ({}, ALIASES):
-            assert tree.node_form(body, found, kids, k, aliases) == \
-                tree.node_form(body, found, kids, k, aliases, fast=False)
+    for start in (0, text.find(b"\n") + 1):   # the first line, or the second
+        found, kids = tree.find_nodes(text, start, NAMES, PATTERN)
+        assert (found, kids) == tree.find_nodes(text, start, NAMES, PATTERN, fast=False)
+        for k in range(len(found)):   # each node's template, cut out in C or by slices
+            for aliases in ({}, ALIASES):
+                assert tree.node_form(text, found, kids, k, aliases) == \
+                    tree.node_form(text, found, kids, k, aliases, fast=False)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -82,11 +82,10 @@ def test_edges():
     # A region opened on the last line, a closing brace at the very end, a name at the end.
     for text in [b"func.func @f {", b"func.func @f {\n}", b"func.func", b'"func.func"', b"func.func @",
                  b"module {\n  func.func @g() {\n  }\n}", b"", b"\n", b"func.func @f {\n  }"]:
-        body = b"\n" + text
-        found, kids = tree.find_nodes(body, NAMES, PATTERN)
-        assert (found, kids) == tree.find_nodes(body, NAMES, PATTERN, fast=False)
+        found, kids = tree.find_nodes(text, 0, NAMES, PATTERN)
+        assert (found, kids) == tree.find_nodes(text, 0, NAMES, PATTERN, fast=False)
         for k in range(len(found)):
-            assert tree.node_form(body, found, kids, k, {}) == tree.node_form(body, found, kids, k, {}, fast=False)
+            assert tree.node_form(text, found, kids, k, {}) == tree.node_form(text, found, kids, k, {}, fast=False)
     # A cut print: a child running past its parent's end leaves nothing of the parent after it.
     found = [(0, 5, 0, "a", ""), (2, 9, 0, "b", "")]
     assert _prints.form(b"0123456789", {}, 0, 5, found, [1]) == b"01\x00"
@@ -111,15 +110,14 @@ def test_every_print_of_a_real_dump(tmp_path_factory, monkeypatch):
                 continue
             seen.add(text)
             start = mlir.body_start(text)
-            body = b"\n" + text[start:]
-            found, kids = tree.find_nodes(body, names, pattern)
-            assert (found, kids) == tree.find_nodes(body, names, pattern, fast=False), s.index
+            found, kids = tree.find_nodes(text, start, names, pattern)
+            assert (found, kids) == tree.find_nodes(text, start, names, pattern, fast=False), s.index
             aliases = normal.aliases_of(text[:start]) if start else {}
             for k, (a, b, *_) in enumerate(found):
-                assert tree.template_form(body[a:b], aliases) == \
-                    tree.template_form(body[a:b], aliases, fast=False), (s.index, a)
-                assert tree.node_form(body, found, kids, k, aliases) == \
-                    tree.node_form(body, found, kids, k, aliases, fast=False), (s.index, a)
+                assert tree.template_form(text[a:b], aliases) == \
+                    tree.template_form(text[a:b], aliases, fast=False), (s.index, a)
+                assert tree.node_form(text, found, kids, k, aliases) == \
+                    tree.node_form(text, found, kids, k, aliases, fast=False), (s.index, a)
                 nodes += 1
     assert len(seen) > 500 and nodes > 2000
     # And the classes of change do not depend on which parser made the trees.

@@ -106,8 +106,8 @@ static Py_ssize_t op_end(const unsigned char *t, Py_ssize_t n, Py_ssize_t s, Py_
     return n;
 }
 
-/* nodes(body, kinds, ops, unquote) -> (found, kids): found holds (start, end, indent, op,
- * symbol) of each line (after a newline) that opens an op named one of `kinds` (bytes),
+/* nodes(text, start, kinds, ops, unquote) -> (found, kids): found holds (start, end, indent,
+ * op, symbol) of each line from `start` on (a line's start) that opens an op named one of `kinds` (bytes),
  * as tree.kinds_pattern and tree._SYMBOL find them; op is ops[i] for kinds[i], and a
  * quoted symbol is given to unquote(). kids[k] lists the nodes right inside node k. The
  * scan stops at a second node outside the first (text after the printed op). */
@@ -115,7 +115,8 @@ static PyObject *nodes(PyObject *self, PyObject *args)
 {
     Py_buffer body;
     PyObject *kinds, *ops, *unquote;
-    if (!PyArg_ParseTuple(args, "y*O!O!O", &body, &PyTuple_Type, &kinds, &PyTuple_Type, &ops,
+    Py_ssize_t from;
+    if (!PyArg_ParseTuple(args, "y*nO!O!O", &body, &from, &PyTuple_Type, &kinds, &PyTuple_Type, &ops,
                           &unquote))
         return NULL;
     Py_ssize_t nk = PyTuple_GET_SIZE(kinds);
@@ -142,10 +143,11 @@ static PyObject *nodes(PyObject *self, PyObject *args)
     Py_ssize_t *stack = NULL, *ends = NULL, depth = 0, cap = 0, count = 0;
     if (found == NULL || kids == NULL)
         goto done;
-    const unsigned char *nl = n ? memchr(t, '\n', (size_t)n) : NULL;
-    while (nl != NULL) {
-        Py_ssize_t ls = nl - t + 1, p = ls;
-        nl = ls < n ? memchr(t + ls, '\n', (size_t)(n - ls)) : NULL;
+    Py_ssize_t next = from < 0 ? 0 : from;   /* the start of the next line to look at */
+    while (next <= n) {
+        Py_ssize_t ls = next, p = ls;
+        const unsigned char *nl = ls < n ? memchr(t + ls, '\n', (size_t)(n - ls)) : NULL;
+        next = nl == NULL ? n + 1 : nl - t + 1;
         while (p < n && t[p] == ' ') p++;
         Py_ssize_t indent = p - ls;
         if (p < n && t[p] == '"') p++;
@@ -521,7 +523,7 @@ static PyMethodDef methods[] = {
     {"find", find, METH_VARARGS, "find(data, needle, start) -> offset or -1"},
     {"mismatch", mismatch, METH_VARARGS, "mismatch(a, b) -> first offset where they differ"},
     {"erase", erase, METH_VARARGS, "erase(text) -> text with SSA and block names cut to % and ^"},
-    {"nodes", nodes, METH_VARARGS, "nodes(body, kinds, ops, unquote) -> (found, kids)"},
+    {"nodes", nodes, METH_VARARGS, "nodes(text, start, kinds, ops, unquote) -> (found, kids)"},
     {"form", form, METH_VARARGS, "form(data, aliases[, start, end, found, kids]) -> context form"},
     {NULL, NULL, 0, NULL},
 };

@@ -1,7 +1,7 @@
 # Types of the C extension built from _prints.c.
 from collections.abc import Callable
 
-def nodes(body: bytes, kinds: tuple[bytes, ...], ops: tuple[str, ...], unquote: Callable[[str], str], /
+def nodes(text: bytes, start: int, kinds: tuple[bytes, ...], ops: tuple[str, ...], unquote: Callable[[str], str], /
           ) -> tuple[list[tuple[int, int, int, str, str]], list[list[int]]]: ...
 def form(data: bytes, aliases: dict[bytes, bytes], start: int = ..., end: int = ...,
          found: list[tuple[int, int, int, str, str]] = ..., kids: list[int] = ..., /) -> bytes: ...

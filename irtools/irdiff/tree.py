@@ -93,17 +93,19 @@ def _op_name(name: bytes) -> str:
     return "builtin.module" if name == b"module" else name.decode()
 
 
-def find_nodes(body: bytes, names: tuple, pattern, fast=True) -> tuple:
-    """(found, kids): (start, end, indent, op, symbol) of each line of `body` (which starts
-    with a newline) that opens an op named one of `names`, in order, up to a second op
+def find_nodes(text: bytes, start: int, names: tuple, pattern, fast=True) -> tuple:
+    """(found, kids): (start, end, indent, op, symbol) of each line of `text` from `start`
+    (a line's start) on that opens an op named one of `names`, in order, up to a second op
     outside the first (text after the printed op, e.g. `#loc` definitions); and for each,
     the indices of those right inside it."""
     if fast and _prints is not None:
-        return _prints.nodes(body, names, _op_names(names), mlir.unquote)
+        return _prints.nodes(text, start, names, _op_names(names), mlir.unquote)
+    body = b"\n" + text[start:]   # the pattern wants a newline before each line
+    shift = start - 1
     found, kids, stack = [], [], []
     for m in pattern.finditer(body):
         s = m.start() + 1
-        while stack and s >= found[stack[-1]][1]:
+        while stack and s + shift >= found[stack[-1]][1]:
             stack.pop()
         if found and not stack:
             break
@@ -113,7 +115,8 @@ def find_nodes(body: bytes, names: tuple, pattern, fast=True) -> tuple:
         if stack:
             kids[stack[-1]].append(len(found))
         stack.append(len(found))
-        found.append((s, mlir.op_end(body, s, indent), indent, _op_name(m.group(2)), _symbol(symbol)))
+        found.append((s + shift, mlir.op_end(body, s, indent) + shift, indent, _op_name(m.group(2)),
+                      _symbol(symbol)))
         kids.append([])
     return found, kids
 
@@ -134,24 +137,24 @@ def template_form(template: bytes, aliases: dict, fast=True) -> bytes:
     return normal.context_form(_expander(aliases)(template), {})
 
 
-def template_of(body: bytes, found: list, kids: list, k: int) -> bytes:
+def template_of(text: bytes, found: list, kids: list, k: int) -> bytes:
     """The text of node k with each node right inside it cut out (a HOLE in its place)."""
     pieces, pos = [], found[k][0]
     for c in kids[k]:
         cs, ce = found[c][0], found[c][1]
-        pieces.append(body[pos:cs])
+        pieces.append(text[pos:cs])
         pieces.append(HOLE)
         pos = ce
-    pieces.append(body[pos:found[k][1]])
+    pieces.append(text[pos:found[k][1]])
     return b"".join(pieces)
 
 
-def node_form(body: bytes, found: list, kids: list, k: int, aliases: dict, fast=True) -> bytes:
+def node_form(text: bytes, found: list, kids: list, k: int, aliases: dict, fast=True) -> bytes:
     """The context form of node k's template."""
     if fast and _prints is not None:
         s, e = found[k][0], found[k][1]
-        return _prints.form(body, aliases, s, e, found, kids[k])
-    return template_form(template_of(body, found, kids, k), aliases, fast)
+        return _prints.form(text, aliases, s, e, found, kids[k])
+    return template_form(template_of(text, found, kids, k), aliases, fast)
 
 
 class Parser:
@@ -187,11 +190,10 @@ class Parser:
         if aliases is None:
             aliases = self.heads[hkey] = normal.aliases_of(head) if start else {}
             bound(self.heads, _PRINTS)
-        body = b"\n" + text[start:]
-        found, kids = find_nodes(body, self.names, self.pattern, self.fast)
-        if not found or found[0][0] != 1:
+        found, kids = find_nodes(text, start, self.names, self.pattern, self.fast)
+        if not found or found[0][0] != start:
             return None
-        return self._build(_Print(body, found, kids, aliases, hkey, snap), 0, ())[0]
+        return self._build(_Print(text, found, kids, aliases, hkey, snap), 0, ())[0]
 
     def _build(self, pr, k, path):
         """(node, whether its text holds all of it) of found[k]."""
@@ -216,10 +218,10 @@ class Parser:
     def _node(self, pr, k, children, path):
         s, e, indent, op, symbol = pr.found[k]
         if op == "builtin.module":   # without the marks of IREE's fixed-point iterator
-            template = normal.scrub_fixedpoint(template_of(pr.body, pr.found, pr.kids, k))
+            template = normal.scrub_fixedpoint(template_of(pr.text, pr.found, pr.kids, k))
             form = template_form(template, pr.aliases, self.fast)
         else:
-            form = node_form(pr.body, pr.found, pr.kids, k, pr.aliases, self.fast)
+            form = node_form(pr.text, pr.found, pr.kids, k, pr.aliases, self.fast)
         tdig = digest(form)
         tag = _first_use(form) or (children[0].symbol or children[0].tag if children else "")
         node = Node(op, symbol, tag, tdig, children, pr.snap, path)
@@ -269,13 +271,13 @@ class Parser:
 
 
 class _Print:
-    """One print being built into a tree: its body, the node lines found in it, and
+    """One print being built into a tree: its text, the node lines found in it, and
     which of them nest in which."""
 
-    __slots__ = ("body", "view", "found", "kids", "aliases", "hkey", "snap")
+    __slots__ = ("text", "view", "found", "kids", "aliases", "hkey", "snap")
 
-    def __init__(self, body, found, kids, aliases, hkey, snap):
-        self.body, self.view, self.found, self.kids = body, memoryview(body), found, kids
+    def __init__(self, text, found, kids, aliases, hkey, snap):
+        self.text, self.view, self.found, self.kids = text, memoryview(text), found, kids
         self.aliases, self.hkey, self.snap = aliases, hkey, snap
 
 
