@@ -266,12 +266,19 @@ static int put(Out *o, const void *src, Py_ssize_t len)
  * in one pass, as tree._expander does. */
 static int expand(const unsigned char *t, Py_ssize_t n, PyObject *aliases, Out *o)
 {
-    Py_ssize_t pos = 0, p = 0;
+    Py_ssize_t pos = 0, p = 0, hash = -1, bang = -1;   /* the next `#` and `!` (n: none) */
     while (p < n) {
-        if (t[p] != '#' && t[p] != '!') {
-            p++;
-            continue;
+        if (hash < p) {
+            const unsigned char *h = memchr(t + p, '#', (size_t)(n - p));
+            hash = h ? h - t : n;
         }
+        if (bang < p) {
+            const unsigned char *h = memchr(t + p, '!', (size_t)(n - p));
+            bang = h ? h - t : n;
+        }
+        p = hash < bang ? hash : bang;
+        if (p >= n)
+            break;
         Py_ssize_t q = p + 1;
         while (q < n && is_ident(t[q])) q++;
         if (q == p + 1) {
