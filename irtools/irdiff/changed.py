@@ -336,8 +336,10 @@ class _OpScope:
                 if old is None or old.key != node.key:
                     old = self.nodes[p]
                 befores.append(old)
+        # Parsed nodes are interned: a leaf is another's equal exactly when it is the same
+        # object (only a node `replace` made may be equal and another object).
         want = node.digest
-        same = [p for p, b in zip(paths, befores) if b.digest == want]
+        same = [p for p, b in zip(paths, befores) if b is node or b.children and b.digest == want]
         if len(paths) == 1 and paths[0] in self.unexplained:
             self.unexplained.discard(paths[0])
             if _may_nest_same_level(s):
@@ -411,14 +413,17 @@ class _OpScope:
             self._set_root(node)
             return
         old = self.nodes[path]
-        for sub, n in old.walk(path):
-            self.where[n.key].remove(sub)
-            self.tagged[n.key, n.tag].remove(sub)
-            del self.nodes[sub]
         self.root = up = tree.replace(self.root, path, node)
         for k in range(len(path)):   # new nodes along the path
             self.nodes[path[:k]] = up
             up = up.children[path[k]]
+        if not old.children and not node.children and old.key == node.key and old.tag == node.tag:
+            self.nodes[path] = node   # most often: one op printed again, its place unchanged
+            return
+        for sub, n in old.walk(path):
+            self.where[n.key].remove(sub)
+            self.tagged[n.key, n.tag].remove(sub)
+            del self.nodes[sub]
         keys = set()
         for sub, n in node.walk(path):
             self.where.setdefault(n.key, []).append(sub)
