@@ -137,6 +137,11 @@ static PyObject *nodes(PyObject *self, PyObject *args)
         kname[k] = PyBytes_AS_STRING(o);
         klen[k] = PyBytes_GET_SIZE(o);
     }
+    unsigned char first[256] = {0};   /* the bytes a kind's name starts with, and `"` */
+    first['"'] = 1;
+    for (Py_ssize_t k = 0; k < nk; k++)
+        if (klen[k])
+            first[(unsigned char)kname[k][0]] = 1;
     const unsigned char *t = body.buf;
     Py_ssize_t n = body.len;
     PyObject *found = PyList_New(0), *kids = PyList_New(0), *result = NULL;
@@ -149,6 +154,8 @@ static PyObject *nodes(PyObject *self, PyObject *args)
         const unsigned char *nl = ls < n ? memchr(t + ls, '\n', (size_t)(n - ls)) : NULL;
         next = nl == NULL ? n + 1 : nl - t + 1;
         while (p < n && t[p] == ' ') p++;
+        if (p < n && !first[t[p]])
+            continue;   /* most lines: `%0 = ...`, `}`, `^bb0:` */
         Py_ssize_t indent = p - ls;
         if (p < n && t[p] == '"') p++;
         Py_ssize_t r = p;
