@@ -97,6 +97,21 @@ def test_reduced_text_replaces_long_strings_and_keeps_offsets():
             assert data[where:].startswith(b"@s%d\n" % k)
 
 
+def test_reduced_text_from_a_file_is_the_same(tmp_path):
+    # A plain file is read at the text's size once its trailing blanks are known.
+    rng = random.Random(3)
+    path = tmp_path / "dump.txt"
+    for blanks in [0, 1, 2, 63, 64, 65, 200]:
+        for size in [0, 10, 70, 5000]:
+            body = bytes(rng.choice(b"ab \n") for _ in range(size)) + b"x"
+            data = b"head\n" + body + bytes(rng.choice(b" \n\t\r") for _ in range(blanks)) + b"next"
+            path.write_bytes(data)
+            snap = SimpleNamespace(body=5, end=len(data) - 4)
+            with open(path, "rb") as f:
+                assert text.reduced(f, snap) == text.reduced(io.BytesIO(data), snap) \
+                    == body.replace(b"\r\n", b"\n"), (blanks, size)
+
+
 def test_symbol_spellings():
     assert mlir.symbol_name('@"my model.main"') == mlir.symbol_name('"my model.main"') == "my model.main"
     assert mlir.symbol_name("@main") == mlir.symbol_name("main") == "main"

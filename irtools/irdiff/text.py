@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import bisect
+import io
+import os
 import zlib
 
 try:   # find() in C (see _prints.c); bytes.find where it was not built
@@ -93,8 +95,7 @@ def reduced(f, snap, start=None, end=None, anchors=None, *, block=_BLOCK) -> byt
     """
     if start is None and end is None and anchors is None and snap.end - snap.body <= block:
         # Most snapshots are small: one read, and often no long string at all.
-        f.seek(snap.body)
-        data = f.read(snap.end - snap.body).rstrip()
+        data = _read_stripped(f, snap.body, snap.end)
         if _find(data, _HEX, 0) < 0:
             return data.replace(b"\r\n", b"\n") if b"\r" in data else data
         end = snap.body + len(data)
@@ -153,6 +154,20 @@ def reduced(f, snap, start=None, end=None, anchors=None, *, block=_BLOCK) -> byt
             anchors.clear()
             anchors.append((-1, -1))
     return data
+
+
+def _read_stripped(f, start, end) -> bytes:
+    """`f`'s bytes from start to end without the blanks at the end. From a plain file,
+    the blanks are found first, so the text is read at its size and not copied again."""
+    raw = getattr(f, "raw", None)
+    if isinstance(raw, io.FileIO) and hasattr(os, "pread") and end - start > 64:
+        fd = raw.fileno()
+        tail = os.pread(fd, 64, end - 64)
+        blanks = len(tail) - len(tail.rstrip())
+        if len(tail) == 64 and blanks < 64:
+            return os.pread(fd, end - start - blanks, start)
+    f.seek(start)
+    return f.read(end - start).rstrip()
 
 
 def file_offset(anchors, start, offset):
