@@ -18,6 +18,7 @@ its last child, so an unchanged result there is reported as unknown.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import functools
 import gc
@@ -268,6 +269,7 @@ class _OpScope:
         self.where = {}      # (op, symbol) -> [path] in root
         self.nodes = {}      # path -> node in root (root.at(path), without the walk down)
         self.tagged = {}     # ((op, symbol), tag) -> [path] in root: ops alike told apart
+        self.leaves = {}     # node without children -> [path] in root where it is
         self.floating = {}   # (op, symbol) -> node printed but not (yet) in root
         self.roots = []      # root after each snapshot
         self.placed = []     # path of each snapshot's op when it was read (None: not in root)
@@ -327,19 +329,15 @@ class _OpScope:
                     self.unexplained.add(paths[0])
                 return SAME, paths[0]
             base = self.roots[j] if j >= 0 else None
-        if base is self.root:   # the state now (most often): no walk down for each path
-            befores = [self.nodes[p] for p in paths]
+        befores = None
+        if base is self.root and not node.children and self.where.get(node.key):
+            # Parsed nodes are interned: a leaf is equal to one in the tree exactly when it
+            # is the same object, whose places (in `paths`: same name and tag) are indexed.
+            same = self.leaves.get(node, ())
         else:
-            befores = []
-            for p in paths:
-                old = base.at(p) if base is not None else None
-                if old is None or old.key != node.key:
-                    old = self.nodes[p]
-                befores.append(old)
-        # Parsed nodes are interned: a leaf is another's equal exactly when it is the same
-        # object (only a node `replace` made may be equal and another object).
-        want = node.digest
-        same = [p for p, b in zip(paths, befores) if b is node or b.children and b.digest == want]
+            befores = self._befores(base, paths, node)
+            want = node.digest
+            same = [p for p, b in zip(paths, befores) if b is node or b.children and b.digest == want]
         if len(paths) == 1 and paths[0] in self.unexplained:
             self.unexplained.discard(paths[0])
             if _may_nest_same_level(s):
@@ -347,9 +345,23 @@ class _OpScope:
         if same:
             self._chose(node.key, same[0], s)
             return SAME, same[0]
+        if befores is None:
+            befores = self._befores(base, paths, node)
         k = self._choose(paths, befores, node, s) if len(paths) > 1 else 0
         self._chose(node.key, paths[k], s)
         return self._compare([befores[k]], node), paths[k]
+
+    def _befores(self, base, paths, node):
+        """The state of each path in `base` (a root of some earlier time)."""
+        if base is self.root:   # the state now (most often): no walk down for each path
+            return [self.nodes[p] for p in paths]
+        befores = []
+        for p in paths:
+            old = base.at(p) if base is not None else None
+            if old is None or old.key != node.key:
+                old = self.nodes[p]
+            befores.append(old)
+        return befores
 
     def _choose(self, paths, befores, node, s):
         """Which of several ops alike (unnamed initializers, say) a print is of: the one
@@ -419,28 +431,45 @@ class _OpScope:
             up = up.children[path[k]]
         if not old.children and not node.children and old.key == node.key and old.tag == node.tag:
             self.nodes[path] = node   # most often: one op printed again, its place unchanged
+            self._unplace(old, path)
+            bisect.insort(self.leaves.setdefault(node, []), path)
             return
         for sub, n in old.walk(path):
             self.where[n.key].remove(sub)
             self.tagged[n.key, n.tag].remove(sub)
             del self.nodes[sub]
-        keys = set()
+            if not n.children:
+                self._unplace(n, sub)
+        keys, leaves = set(), set()
         for sub, n in node.walk(path):
             self.where.setdefault(n.key, []).append(sub)
             self.tagged.setdefault((n.key, n.tag), []).append(sub)
             self.nodes[sub] = n
             keys.add((n.key, n.tag))
+            if not n.children:
+                self.leaves.setdefault(n, []).append(sub)
+                leaves.add(n)
         for key, tag in keys:
             self.where[key].sort()
             self.tagged[key, tag].sort()
+        for n in leaves:
+            self.leaves[n].sort()
+
+    def _unplace(self, leaf, path):
+        places = self.leaves[leaf]
+        places.remove(path)
+        if not places:
+            del self.leaves[leaf]
 
     def _set_root(self, node):
         self.root = node
-        self.where, self.nodes, self.tagged = {}, {}, {}
+        self.where, self.nodes, self.tagged, self.leaves = {}, {}, {}, {}
         for sub, n in node.walk():   # in order of paths
             self.where.setdefault(n.key, []).append(sub)
             self.tagged.setdefault((n.key, n.tag), []).append(sub)
             self.nodes[sub] = n
+            if not n.children:
+                self.leaves.setdefault(n, []).append(sub)
         for key in list(self.floating):
             if key in self.where:
                 del self.floating[key]
