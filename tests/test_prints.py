@@ -78,6 +78,22 @@ def test_find_matches_bytes_find(data, needle, start):
     assert _prints.find(data, needle, start) == data.find(needle, start)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=40), st.integers(-1, 45), st.integers(-1, 45))
+def test_text_key_is_of_the_slice(data, start, end):
+    whole = data[max(start, 0):len(data) if end < 0 else end]
+    assert tree.text_key(data, start, end) == tree.text_key(whole) == tree.text_key(b"xy" + whole, 2)
+
+
+def test_text_keys_differ():
+    # Short texts alike but for one byte or their length, and the prints of a long one
+    # that differ in one place: no two keys the same.
+    texts = {bytes([a, b]) * k for a in range(0, 256, 5) for b in range(0, 256, 7) for k in (1, 2, 3, 4, 9)}
+    long = bytes(range(256)) * 40
+    texts |= {long[:k] + b"!" + long[k + 1:] for k in range(0, len(long), 37)} | {long[:k] for k in range(600)}
+    assert len({(len(t), tree.text_key(t)) for t in texts}) == len(texts)
+
+
 def test_edges():
     # A region opened on the last line, a closing brace at the very end, a name at the end.
     for text in [b"func.func @f {", b"func.func @f {\n}", b"func.func", b'"func.func"', b"func.func @",

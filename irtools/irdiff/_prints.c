@@ -533,7 +533,51 @@ static PyObject *find(PyObject *self, PyObject *args)
     return PyLong_FromSsize_t(at);
 }
 
+/* digest64(data[, start, end]) -> int: a 64-bit hash of data[start:end] (a key of the
+ * parser's caches, with the length beside it): 32 bytes at a time in four lanes, each
+ * word folded in by a 64x64->128-bit multiply as in wyhash. ~2x faster than hash() of
+ * bytes, and no slice made. */
+static uint64_t mum(uint64_t a, uint64_t b)
+{
+    unsigned __int128 r = (unsigned __int128)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+static PyObject *digest64(PyObject *self, PyObject *args)
+{
+    Py_buffer in;
+    Py_ssize_t start = 0, stop = -1;
+    if (!PyArg_ParseTuple(args, "y*|nn", &in, &start, &stop))
+        return NULL;
+    Py_ssize_t n = in.len;
+    stop = stop < 0 || stop > n ? n : stop;
+    start = start < 0 ? 0 : start > stop ? stop : start;
+    const unsigned char *p = (const unsigned char *)in.buf + start;
+    Py_ssize_t len = stop - start, i = 0;
+    const uint64_t k1 = 0xa0761d6478bd642fULL, k2 = 0xe7037ed1a0b428dbULL;
+    uint64_t h = k1 ^ (uint64_t)len, lane[4] = {k1, k2, k1 ^ k2, ~k1};
+    for (; i + 32 <= len; i += 32)   /* four lanes: the multiplies do not wait on each other */
+        for (int j = 0; j < 4; j++) {
+            uint64_t w;
+            memcpy(&w, p + i + 8 * j, 8);
+            lane[j] = mum(lane[j] ^ w, k2 + (uint64_t)j);
+        }
+    for (int j = 0; j < 4; j++) h = mum(h ^ lane[j], k1);
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = mum(h ^ w, k2);
+    }
+    uint64_t last = 0;
+    memcpy(&last, p + i, (size_t)(len - i));
+    h = mum(h ^ last ^ k1, k2 ^ (uint64_t)(len - i));
+    h = mum(h, k1);
+    PyBuffer_Release(&in);
+    return PyLong_FromUnsignedLongLong(h);
+}
+
 static PyMethodDef methods[] = {
+    {"digest64", digest64, METH_VARARGS, "digest64(data[, start, end]) -> 64-bit hash"},
     {"find", find, METH_VARARGS, "find(data, needle, start) -> offset or -1"},
     {"mismatch", mismatch, METH_VARARGS, "mismatch(a, b) -> first offset where they differ"},
     {"erase", erase, METH_VARARGS, "erase(text) -> text with SSA and block names cut to % and ^"},

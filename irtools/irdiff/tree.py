@@ -21,6 +21,14 @@ try:   # the byte work in C (see _prints.c); the regular expressions below where
 except ImportError:  # pragma: no cover - a build without a C compiler
     _prints = None  # type: ignore[assignment]
 
+def text_key(data: bytes, start: int = 0, end: int = -1) -> int:
+    """A 64-bit hash of data[start:end] (to the end when end < 0), with no slice made:
+    with the length, the key of the parser's caches of prints and ops."""
+    if _prints is not None:
+        return _prints.digest64(data, start, end)
+    return hash(memoryview(data)[start:len(data) if end < 0 else end])
+
+
 _SYMBOL = re.compile(rb'(?:\s+(?:public|private|nested))*\s+@("(?:[^"\\]|\\.)*"|[\w$.-]+)')
 _USE = re.compile(rb'@("(?:[^"\\]|\\.)*"|[\w$.-]+)')
 HOLE = b"\x00"   # where a child op was cut out of a template
@@ -175,7 +183,7 @@ class Parser:
 
     def parse(self, text: bytes, snap: int) -> Node | None:
         """The printed op of `text` (one snapshot's reduced text) as a tree, or None."""
-        ident = len(text), hash(text)
+        ident = len(text), text_key(text)
         known = self.prints.get(ident)
         if known is None:
             known = self.prints[ident] = self._parse(text, snap)
@@ -200,7 +208,7 @@ class Parser:
         s, e, indent, op, symbol = pr.found[k]
         ident = None
         if path:   # an op inside the print: the same text under the same aliases, the same tree
-            ident = pr.hkey, e - s, hash(pr.view[s:e])
+            ident = pr.hkey, e - s, text_key(pr.text, s, e)
             known = self.ops.get(ident)
             if known is not None:
                 return known, True
@@ -274,10 +282,10 @@ class _Print:
     """One print being built into a tree: its text, the node lines found in it, and
     which of them nest in which."""
 
-    __slots__ = ("text", "view", "found", "kids", "aliases", "hkey", "snap")
+    __slots__ = ("text", "found", "kids", "aliases", "hkey", "snap")
 
     def __init__(self, text, found, kids, aliases, hkey, snap):
-        self.text, self.view, self.found, self.kids = text, memoryview(text), found, kids
+        self.text, self.found, self.kids = text, found, kids
         self.aliases, self.hkey, self.snap = aliases, hkey, snap
 
 
